@@ -1,0 +1,35 @@
+"""Roles are Django groups: Agents and Supervisors. Staff users are admins."""
+
+from django.contrib.auth.models import Group
+
+AGENTS = "Agents"
+SUPERVISORS = "Supervisors"
+ROLE_GROUPS = (AGENTS, SUPERVISORS)
+
+
+def is_supervisor(user) -> bool:
+    """Supervisors, and admins, see every agent's calls, messages and recordings."""
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_is_supervisor_cache", None)
+    if cached is None:
+        cached = user.groups.filter(name=SUPERVISORS).exists()
+        user._is_supervisor_cache = cached
+    return cached
+
+
+def role_group(name: str) -> Group:
+    """The group for a role. The data migration creates them; get_or_create keeps a database
+    that was flushed (tests, a restored dump) working."""
+    group, _ = Group.objects.get_or_create(name=name)
+    return group
+
+
+def assign_role(user, name: str) -> None:
+    if name not in ROLE_GROUPS:
+        raise ValueError(f"unknown role {name!r}")
+    user.groups.add(role_group(name))
+    if hasattr(user, "_is_supervisor_cache"):
+        del user._is_supervisor_cache

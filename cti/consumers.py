@@ -1,0 +1,32 @@
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from cti.events import user_group
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Pushes live events to one signed-in browser tab.
+
+    Anonymous sockets are closed. Groups are named by the server from the session's user;
+    the client never chooses one.
+    """
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.groups_joined = [user_group(user.pk)]
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs) -> None:
+        if isinstance(content, dict) and content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def live_event(self, message: dict) -> None:
+        await self.send_json(message["event"])

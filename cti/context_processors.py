@@ -1,0 +1,10 @@
+from django.http import HttpRequest
+
+from crm.roles import is_supervisor
+
+
+def navigation(request: HttpRequest) -> dict:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return {}
+    return {"nav_is_supervisor": is_supervisor(user), "nav_is_admin": user.is_staff}

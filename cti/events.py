@@ -1,0 +1,53 @@
+"""Every live payload pushed to browsers is defined here, with one way to publish it.
+
+The caller chooses the recipients (a user's group, or the supervisors); consumers only forward.
+Publish after the transaction that caused the event has committed (`publish_on_commit`).
+"""
+
+import logging
+from typing import Literal, TypedDict
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+SUPERVISORS_GROUP = "supervisors"
+
+
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+class NoticeEvent(TypedDict):
+    """A message for the person at the screen (e.g. their RingCentral connection needs sign-in)."""
+
+    type: Literal["notice"]
+    level: Literal["info", "warning", "error"]
+    code: str
+    message: str
+
+
+LiveEvent = NoticeEvent
+
+
+def publish(*, groups: list[str], event: LiveEvent) -> None:
+    """Send one event to every socket in the given groups.
+
+    Best effort: a failure is logged and never raised into the caller's business logic. The
+    database stays the source of truth; a page that missed an event reloads state on reconnect.
+    """
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    send = async_to_sync(layer.group_send)
+    for group in groups:
+        try:
+            send(group, {"type": "live.event", "event": dict(event)})
+        except Exception:
+            logger.exception("live event %s to %s not published", event.get("type"), group)
+
+
+def publish_on_commit(*, groups: list[str], event: LiveEvent) -> None:
+    transaction.on_commit(lambda: publish(groups=groups, event=event))

@@ -1,0 +1,57 @@
+import os
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+
+from tests.support.processes import start_celery_worker, start_daphne
+
+LOG_DIR = Path(os.environ.get("TEST_LOG_DIR", "var/test-logs")).resolve()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clean_redis():
+    """The suite owns its Redis database: start from empty so no stale message leaks in."""
+    client = redis.Redis.from_url(settings.REDIS_URL)
+    client.flushdb()
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def asgi_server(django_db_setup, django_db_blocker):
+    """daphne serving the real ASGI app (HTTP + WebSocket) on the test database.
+
+    Tests that use it must write with `transactional_db` so the server sees committed rows.
+    """
+    with django_db_blocker.unblock():
+        from django.db import connections
+
+        connections.close_all()
+    server, url = start_daphne(LOG_DIR)
+    yield url
+    server.stop()
+    with django_db_blocker.unblock():
+        close_other_sessions()
+
+
+@pytest.fixture(scope="session")
+def celery_worker(django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and Redis broker."""
+    worker = start_celery_worker(LOG_DIR)
+    yield worker
+    worker.stop()
+    with django_db_blocker.unblock():
+        close_other_sessions()
+
+
+def close_other_sessions() -> None:
+    """Server processes have stopped; make PostgreSQL drop their sessions now, not after the
+    test database is due to be dropped."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )

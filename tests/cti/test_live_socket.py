@@ -1,0 +1,80 @@
+import asyncio
+import json
+
+import pytest
+import websockets
+from asgiref.sync import sync_to_async
+from django.test import Client
+
+from cti.events import publish, user_group
+from tests.factories import agent
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def session_cookie(user) -> str:
+    client = Client()
+    client.force_login(user)
+    return client.cookies["sessionid"].value
+
+
+def ws_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://") + "/ws/live/"
+
+
+async def connect(http_url: str, cookie: str | None):
+    headers = {"Origin": http_url}
+    if cookie:
+        headers["Cookie"] = f"sessionid={cookie}"
+    return await websockets.connect(ws_url(http_url), additional_headers=headers, open_timeout=10)
+
+
+async def test_signed_in_user_receives_event_published_to_their_group(asgi_server):
+    # given a signed-in agent with an open socket
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    async with await connect(asgi_server, cookie) as socket:
+        # when the server publishes to that user's group
+        event = {"type": "notice", "level": "info", "code": "hello", "message": "Hi"}
+        await sync_to_async(publish)(groups=[user_group(user.pk)], event=event)
+        # then exactly that event arrives
+        received = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    assert received == event
+
+
+async def test_anonymous_socket_is_refused(asgi_server):
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        await connect(asgi_server, cookie=None)
+    assert refused.value.response.status_code == 403
+
+
+async def test_socket_from_foreign_origin_is_refused(asgi_server):
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    headers = {"Origin": "http://evil.example", "Cookie": f"sessionid={cookie}"}
+    with pytest.raises(websockets.exceptions.InvalidStatus) as refused:
+        await websockets.connect(ws_url(asgi_server), additional_headers=headers)
+    assert refused.value.response.status_code == 403
+
+
+async def test_user_never_receives_another_users_event(asgi_server):
+    # given two agents, both connected
+    alice, bob = await sync_to_async(agent)(), await sync_to_async(agent)()
+    alice_cookie = await sync_to_async(session_cookie)(alice)
+    bob_cookie = await sync_to_async(session_cookie)(bob)
+    async with (
+        await connect(asgi_server, alice_cookie) as alice_socket,
+        await connect(asgi_server, bob_cookie) as bob_socket,
+    ):
+        # when an event is published for Alice, then one for Bob
+        for_alice = {"type": "notice", "level": "info", "code": "a", "message": "Alice"}
+        for_bob = {"type": "notice", "level": "info", "code": "b", "message": "Bob"}
+        await sync_to_async(publish)(groups=[user_group(alice.pk)], event=for_alice)
+        await sync_to_async(publish)(groups=[user_group(bob.pk)], event=for_bob)
+        # then each socket gets only its own
+        bob_first = json.loads(await asyncio.wait_for(bob_socket.recv(), 5))
+        alice_first = json.loads(await asyncio.wait_for(alice_socket.recv(), 5))
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(alice_socket.recv(), 0.5)
+    assert bob_first == for_bob
+    assert alice_first == for_alice
