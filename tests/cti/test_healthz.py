@@ -41,8 +41,9 @@ def test_healthz_reports_stopped_redis_as_down_with_503():
 
 
 def test_healthz_reports_missing_worker_as_down(celery_worker):
-    # given the app on a Redis database that no worker consumes (the test worker uses another)
-    server, url = start_daphne(LOG_DIR, REDIS_URL="redis://127.0.0.1:6379/14")
+    # given the app on a Redis database that no worker consumes: 15 is kept free of workers
+    # for this (test runs use 9-14)
+    server, url = start_daphne(LOG_DIR, REDIS_URL="redis://127.0.0.1:6379/15")
     try:
         response = requests.get(f"{url}/healthz", timeout=15)
     finally:
