@@ -20,6 +20,9 @@ TAIL_DIGITS = 7
 # in practice, and no public number is that short.
 EXTENSION_MAX_DIGITS = 6
 MAX_RAW_LENGTH = 64
+# Fewer digits without a '+' are a local number or an extension, never a full international one
+# (a 7-digit local caller ID must not be read as, say, a number in Niue).
+MIN_INTERNATIONAL_DIGITS = 10
 
 _PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+$")
 _NON_DIGITS = re.compile(r"\D")
@@ -145,7 +148,9 @@ def incoming_number(raw: str) -> IncomingNumber:
     digits = digits_of(raw)
     if not digits:
         return IncomingNumber(raw=raw, digits="", e164="", national_number="")
-    candidates = [raw] if raw.startswith("+") else [raw, "+" + digits]
+    candidates = [raw]
+    if not raw.startswith("+") and len(digits) >= MIN_INTERNATIONAL_DIGITS:
+        candidates.append("+" + digits)  # E.164 without its '+', as RingCentral sends in places
     for candidate in candidates:
         try:
             parsed = phonenumbers.parse(candidate, default_region())
