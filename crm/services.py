@@ -102,8 +102,8 @@ def phones_normalise(*, phones: Iterable[PhoneInput]) -> list[tuple[PhoneInput, 
 def _phone_row(contact: Contact, kind: str, normalised: NormalisedPhone) -> ContactPhone:
     return ContactPhone(
         contact=contact,
-        raw=normalised.raw,
         kind=kind,
+        raw=normalised.raw,
         e164=normalised.e164,
         national_number=normalised.national_number,
         country_assumed=normalised.country_assumed,
@@ -149,6 +149,14 @@ def company_update(*, company: Company, data: CompanyData) -> Company:
     if renamed:
         contacts_refresh_search_text(contacts=company.contacts.select_related("company"))
     return company
+
+
+@transaction.atomic
+def company_delete(*, company: Company) -> None:
+    """Delete a company; its contacts stay, without a company."""
+    contact_ids = list(company.contacts.values_list("pk", flat=True))
+    company.delete()
+    contacts_refresh_search_text(contacts=Contact.objects.filter(pk__in=contact_ids))
 
 
 def company_get_or_create(*, name: str) -> Company:
@@ -262,6 +270,11 @@ def contact_update(
     return contact
 
 
+def contact_delete(*, contact: Contact) -> None:
+    """Delete a contact with their numbers and notes; their calls and messages stay, unlinked."""
+    contact.delete()
+
+
 @transaction.atomic
 def contact_add_phones(*, contact: Contact, phones: Sequence[PhoneInput]) -> list[ContactPhone]:
     """Add the numbers the contact does not have yet; returns the rows added."""
@@ -271,6 +284,32 @@ def contact_add_phones(*, contact: Contact, phones: Sequence[PhoneInput]) -> lis
     ContactPhone.objects.bulk_create(added)
     _link_earlier_logs(contact=contact, e164s=[p.e164 for p in added])
     return added
+
+
+def contact_refresh_derived(*, contact: Contact) -> None:
+    """Bring a contact edited outside the services (Django admin) back in step: its search text,
+    and the earlier calls and messages of its numbers."""
+    contact = Contact.objects.select_related("company").get(pk=contact.pk)
+    contacts_refresh_search_text(contacts=[contact])
+    _link_earlier_logs(contact=contact, e164s=list(contact.phones.values_list("e164", flat=True)))
+
+
+def company_refresh_derived(*, company: Company) -> None:
+    """Bring a company edited outside the services (Django admin) back in step."""
+    Company.objects.filter(pk=company.pk).update(search_text=_company_search_text(company))
+    contacts_refresh_search_text(contacts=company.contacts.select_related("company"))
+
+
+def phone_row_values(*, raw: str) -> dict:
+    """The stored columns of a number as typed. Raises InvalidPhoneNumber."""
+    normalised = phone_normalise(raw)
+    return {
+        "raw": normalised.raw,
+        "e164": normalised.e164,
+        "national_number": normalised.national_number,
+        "country_assumed": normalised.country_assumed,
+        "tail": normalised.tail,
+    }
 
 
 def _link_earlier_logs(*, contact: Contact, e164s: Collection[str]) -> None:
