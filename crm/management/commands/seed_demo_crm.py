@@ -63,16 +63,103 @@ COMPANIES = (
     ("Harbor Insurance", "harborins.example", "Insurance"),
     ("Summit Legal", "summitlegal.example", "Legal"),
 )
-FIRST = (
-    "Ada Alan Alex Amara Amir Ana Ben Bea Carla Chen Dan Dee Eli Emma Farah Finn Gia Grace Hana "
-    "Hugo Ian Ines Ivy Jamal Jo Kai Kenji Lea Leo Lin Lucia Mae Marco Max Mia Nadia Nia Noah Omar "
-    "Pia Priya Raj Rosa Ruth Sam Sara Sofia Tom Uma Victor Wes Yara Yusuf Zoe"
-).split()
-LAST = (
-    "Abbott Adeyemi Baker Bianchi Chen Costa Diaz Dubois Evans Fischer Garcia Haddad Hughes Ito "
-    "Jones Kaur Khan Kowalski Larsen Lopez Meyer Moreau Nguyen Novak Okafor Olsen Patel Quinn "
-    "Rossi Santos Schmidt Silva Tanaka Varga Walsh Weber Xu Young Zhang"
-).split()
+FIRST = [
+    "Ada",
+    "Alan",
+    "Alex",
+    "Amara",
+    "Amir",
+    "Ana",
+    "Ben",
+    "Bea",
+    "Carla",
+    "Chen",
+    "Dan",
+    "Dee",
+    "Eli",
+    "Emma",
+    "Farah",
+    "Finn",
+    "Gia",
+    "Grace",
+    "Hana",
+    "Hugo",
+    "Ian",
+    "Ines",
+    "Ivy",
+    "Jamal",
+    "Jo",
+    "Kai",
+    "Kenji",
+    "Lea",
+    "Leo",
+    "Lin",
+    "Lucia",
+    "Mae",
+    "Marco",
+    "Max",
+    "Mia",
+    "Nadia",
+    "Nia",
+    "Noah",
+    "Omar",
+    "Pia",
+    "Priya",
+    "Raj",
+    "Rosa",
+    "Ruth",
+    "Sam",
+    "Sara",
+    "Sofia",
+    "Tom",
+    "Uma",
+    "Victor",
+    "Wes",
+    "Yara",
+    "Yusuf",
+    "Zoe",
+]
+LAST = [
+    "Abbott",
+    "Adeyemi",
+    "Baker",
+    "Bianchi",
+    "Chen",
+    "Costa",
+    "Diaz",
+    "Dubois",
+    "Evans",
+    "Fischer",
+    "Garcia",
+    "Haddad",
+    "Hughes",
+    "Ito",
+    "Jones",
+    "Kaur",
+    "Khan",
+    "Kowalski",
+    "Larsen",
+    "Lopez",
+    "Meyer",
+    "Moreau",
+    "Nguyen",
+    "Novak",
+    "Okafor",
+    "Olsen",
+    "Patel",
+    "Quinn",
+    "Rossi",
+    "Santos",
+    "Schmidt",
+    "Silva",
+    "Tanaka",
+    "Varga",
+    "Walsh",
+    "Weber",
+    "Xu",
+    "Young",
+    "Zhang",
+]
 TITLES = (
     "CEO",
     "CFO",
@@ -151,7 +238,7 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, contacts: int, **options) -> None:
-        rng = random.Random(20260301)
+        rng = random.Random(20260301)  # noqa: S311 - reproducible demo data, not secrets
         users = list(get_user_model().objects.filter(is_active=True).order_by("id"))
         companies = []
         for name, domain, industry in COMPANIES:
