@@ -1,11 +1,18 @@
 from datetime import UTC, datetime
+from functools import cache
 
 import factory
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 
 from crm.records import CallLogRecord, MessageLogRecord, Party
 from crm.roles import AGENTS, SUPERVISORS, assign_role
 from crm.services import ContactData, PhoneInput, company_get_or_create, contact_create
+
+
+@cache
+def hashed_test_password() -> str:
+    return make_password("pw-for-tests")
 
 
 class UserFactory(factory.django.DjangoModelFactory):
@@ -18,7 +25,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
-    password = factory.PostGenerationMethodCall("set_password", "pw-for-tests")
+    # Hashing is slow on purpose; hash the one test password once per process, with the real
+    # hasher, so servers under test still verify it.
+    password = factory.LazyFunction(lambda: hashed_test_password())
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
