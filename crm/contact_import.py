@@ -2,8 +2,9 @@
 refusal with its row and reason), stored; then applying exactly that plan, once.
 
 A row updates an existing contact when its email matches one (any letter case), or else when
-its numbers belong to exactly one contact; otherwise it creates one. A row repeating an earlier
-row's email or number is refused as a duplicate, as is a row with an invalid value.
+one of its numbers belongs to exactly one contact of the same name; otherwise it creates one.
+A row repeating an earlier row's email, or its name and a number, is refused as a duplicate, as
+is a row with an invalid value.
 """
 
 import csv
@@ -263,25 +264,29 @@ def import_plan(*, data: bytes) -> ImportPlan:
 
     planned: list[PlannedRow] = []
     first_with_email: dict[str, int] = {}
-    first_with_number: dict[str, int] = {}
+    first_with_number: dict[tuple[str, str], int] = {}
     for line, values in parsed:
         if isinstance(values, str):
             planned.append(PlannedRow(row=line, action="refuse", reason=values))
             continue
         email = values["email"].lower()
+        name = f"{values['first_name']} {values['last_name']}".strip().lower()
         duplicate = None
         if email and email in first_with_email:
             duplicate = f"Duplicate of row {first_with_email[email]} (same email {email})."
         for e164 in values["e164s"]:
-            if duplicate is None and e164 in first_with_number:
-                duplicate = f"Duplicate of row {first_with_number[e164]} (same number {e164})."
+            if duplicate is None and (name, e164) in first_with_number:
+                duplicate = (
+                    f"Duplicate of row {first_with_number[name, e164]} "
+                    f"(same name and number {e164})."
+                )
         if duplicate:
             planned.append(PlannedRow(row=line, action="refuse", reason=duplicate, values=values))
             continue
         if email:
             first_with_email[email] = line
         for e164 in values["e164s"]:
-            first_with_number.setdefault(e164, line)
+            first_with_number.setdefault((name, e164), line)
         planned.append(_decide(line, values, by_email, by_phone, contact_names))
     return ImportPlan(rows=planned, ignored_columns=ignored)
 
@@ -300,12 +305,20 @@ def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
             )
         target = matches[0].pk
     else:
-        ids = {i for e164 in values["e164s"] for i in by_phone.get(e164, ())}
+        # A number alone is weak evidence (switchboards are shared): it picks the contact to
+        # update only when the names agree too; otherwise the row is someone new.
+        name = f"{values['first_name']} {values['last_name']}".strip().lower()
+        ids = {
+            i
+            for e164 in values["e164s"]
+            for i in by_phone.get(e164, ())
+            if contact_names.get(i, "").lower() == name
+        }
         if len(ids) > 1:
             return PlannedRow(
                 row=line,
                 action="refuse",
-                reason=f"Its numbers belong to {len(ids)} different contacts; "
+                reason=f"{len(ids)} contacts named {name.title()} have its numbers; "
                 "add an email to say which one.",
                 values=values,
             )

@@ -122,15 +122,17 @@ def phone_normalise(raw: str, *, region: str | None = None) -> NormalisedPhone:
             raise InvalidPhoneNumber("is too long to be a phone number") from exc
         raise InvalidPhoneNumber("is not a phone number") from exc
     possible = phonenumbers.is_possible_number_with_reason(parsed)
-    if possible != ValidationResult.IS_POSSIBLE:
-        raise InvalidPhoneNumber(_POSSIBLE_REASONS.get(possible, "is not a valid phone number"))
     country_assumed = parsed.country_code_source == CountryCodeSource.FROM_DEFAULT_COUNTRY
-    if not phonenumbers.is_valid_number(parsed):
+    if possible in (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY):
+        raise InvalidPhoneNumber(_POSSIBLE_REASONS[possible])
+    if possible != ValidationResult.IS_POSSIBLE or not phonenumbers.is_valid_number(parsed):
         if country_assumed:
             raise InvalidPhoneNumber(
                 f"is not a valid {region} number (add the country code, e.g. +44, "
                 "if it is from another country)"
             )
+        if possible != ValidationResult.IS_POSSIBLE:
+            raise InvalidPhoneNumber(_POSSIBLE_REASONS.get(possible, "is not a valid number"))
         raise InvalidPhoneNumber(f"is not a valid number for country code +{parsed.country_code}")
     return NormalisedPhone(
         raw=raw,

@@ -19,7 +19,7 @@ Ana,Again,Initech,ANA@initech.example,,,,,
 Cara,Chen,Initech,cara@initech.example,12,,,,
 Dan,Diaz,,dan@example,,,,,
 ,,Nameless Inc,nobody@example.com,,,,,
-Eve,Evans,Hooli,eve@hooli.example,+1 650 555 0103,,,,
+ben,baker,,,+1 650 555 0103,,,,
 Finn,Fischer,Hooli,casey@initech.example,415-555-0199,,Qualified,,
 Gia,Garcia,,gia@example.com,,,Hot,,
 Hana,Hughes,,hana@example.com,,,,bob,
@@ -50,7 +50,7 @@ def test_preview_plans_every_row_and_changes_nothing(client):
         (5, "refuse", "mobile number '12' is too short to be a phone number."),
         (6, "refuse", "email 'dan@example' is not an email address."),
         (7, "refuse", "No name: a contact needs a first or last name."),
-        (8, "refuse", "Duplicate of row 3 (same number +16505550103)."),
+        (8, "refuse", "Duplicate of row 3 (same name and number +16505550103)."),
         (9, "update", ""),
         (10, "refuse", "Status 'Hot' is not one of Lead, Qualified, Customer, Inactive."),
         (11, "refuse", "Owner 'bob' is not a user here."),
@@ -268,3 +268,16 @@ def test_exported_file_imports_back_as_updates_only(client):
     client.post(f"/contacts/import/{ContactImport.objects.get().pk}/apply/")
     assert Contact.objects.count() == 3
     assert ContactPhone.objects.count() == 3
+
+
+def test_a_shared_number_does_not_make_a_row_update_someone_else(client):
+    # given Noah at a switchboard number
+    noah = contact(first_name="Noah", last_name="Chen", phones=["+1 650 555 0101"])
+    # when a file has Ana on the same number, and Noah without an email
+    upload(client, "name,mobile\nAna Adeyemi,(650) 555-0101\nnoah chen,650.555.0101\n")
+    plan = client.get(f"/contacts/import/{ContactImport.objects.get().pk}/").context["plan"]
+    # then Ana is someone new, and only the row with Noah's name updates Noah
+    assert [(r.action, r.contact_id, r.reason) for r in plan.rows] == [
+        ("create", None, ""),
+        ("update", noah.pk, ""),
+    ]

@@ -71,3 +71,11 @@ def test_same_number_twice_in_two_formats_is_refused():
         )
     assert refused.value.messages == ["'(650) 555-0100' is listed twice (+1 650-555-0100)"]
     assert Contact.objects.count() == 0
+
+
+def test_foreign_national_number_typed_without_country_code_suggests_adding_it():
+    with pytest.raises(InvalidPhoneNumber) as refused:
+        phone_normalise("020 7946 0958")
+    assert str(refused.value) == (
+        "is not a valid US number (add the country code, e.g. +44, if it is from another country)"
+    )
