@@ -64,6 +64,17 @@
     }
   });
 
+  // Export what the list shows now: the search box updates the address as the person types.
+  document.addEventListener("click", function (event) {
+    const link = event.target.closest("a[data-export-filtered]");
+    if (!link) return;
+    const query = new URLSearchParams(window.location.search);
+    query.delete("page");
+    const url = new URL(link.href, window.location.href);
+    url.search = query.toString();
+    link.href = url.toString();
+  });
+
   document.addEventListener("submit", function (event) {
     const message = event.target.dataset.confirm;
     if (message && !window.confirm(message)) event.preventDefault();

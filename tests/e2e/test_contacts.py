@@ -1,3 +1,4 @@
+import csv
 import re
 
 import pytest
@@ -5,7 +6,7 @@ from playwright.sync_api import expect
 
 from crm.models import Contact
 from crm.services import call_log_upsert, message_log_upsert
-from tests.factories import agent, call_record, message_record
+from tests.factories import agent, call_record, contact, message_record
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.browser]
 
@@ -37,6 +38,7 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
             rc_id="SMS-1", remote="+16505550142", agent=alex, subject="Can we talk Thursday?"
         )
     )
+    contact(first_name="Someone", last_name="Else", phones=["+1 415 555 0199"])
     sign_in(page, asgi_server, "alex")
 
     # when they add the caller as a contact, checking the number as they type it
@@ -65,10 +67,17 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
     expect(results).to_have_count(1)
     expect(results.first).to_contain_text("Casey Caller")
     expect(page).to_have_url(re.compile(r"/contacts/\?q=650\.555\.0142"))
+
+    # and the export holds what the list shows
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export CSV").click()
+    with open(download.value.path(), encoding="utf-8-sig") as exported:
+        rows = list(csv.reader(exported))
+    assert [row[:4] for row in rows[1:]] == [["Casey", "Caller", "", "Initech"]]
     results.first.get_by_role("link", name="Casey Caller").click()
 
     # and add a note from the keyboard
-    casey = Contact.objects.get()
+    casey = Contact.objects.get(first_name="Casey")
     expect(page).to_have_url(f"{asgi_server}/contacts/{casey.pk}/")
     note = page.get_by_placeholder(re.compile("Add a note"))
     note.fill("Wants 40 seats; send the quote by Friday.")
