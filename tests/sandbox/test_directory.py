@@ -5,20 +5,6 @@ import pytest
 from tests.support.openapi import assert_valid
 
 
-@pytest.fixture
-def alice_api(sandbox):
-    tokens = sandbox.jwt_login(sandbox.user("101"))
-    with sandbox.api(tokens["access_token"]) as api:
-        yield api
-
-
-@pytest.fixture
-def admin_api(sandbox):
-    tokens = sandbox.jwt_login(sandbox.user("admin"))
-    with sandbox.api(tokens["access_token"]) as api:
-        yield api
-
-
 def test_account_info_by_tilde_and_by_id(sandbox, alice_api):
     creds = sandbox.credentials()
     by_tilde = assert_valid(alice_api.get("/restapi/v1.0/account/~"))

@@ -11,13 +11,6 @@ EXT = "/restapi/v1.0/account/~/extension"
 DETAILED = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
 
 
-@pytest.fixture
-def alice_api(sandbox):
-    tokens = sandbox.jwt_login(sandbox.user("101"))
-    with sandbox.api(tokens["access_token"]) as api:
-        yield api
-
-
 def test_http_error_fault_fires_count_times_with_a_json_body(sandbox, alice_api):
     fault = sandbox.add_fault("http_error", path=EXT, method="GET", status=503, count=2)
     statuses = [alice_api.get(EXT).status_code for _ in range(3)]

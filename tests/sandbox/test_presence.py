@@ -1,16 +1,8 @@
 """Presence: read (one, several, account), update, and the model the voice engine drives."""
 
-import pytest
+import json
 
-from tests.support.openapi import assert_valid
-
-
-@pytest.fixture
-def alice(sandbox):
-    user = sandbox.user("101")
-    tokens = sandbox.jwt_login(user)
-    with sandbox.api(tokens["access_token"]) as api:
-        yield user, api
+from tests.support.openapi import assert_valid, validate_response
 
 
 def test_presence_of_an_idle_user(alice):
@@ -87,8 +79,6 @@ def test_bulk_presence_answers_207_multipart(sandbox, alice):
     assert response.status_code == 207
     assert response.headers["content-type"].startswith("multipart/mixed; boundary=")
     boundary = response.headers["content-type"].split("boundary=")[1]
-    import json
-
     parts = [
         json.loads(chunk.split("\r\n\r\n", 1)[1])
         for chunk in response.text.split(f"--{boundary}")
@@ -97,6 +87,8 @@ def test_bulk_presence_answers_207_multipart(sandbox, alice):
     assert parts[0] == {"response": [{"status": 200}, {"status": 200}, {"status": 404}]}
     assert [p.get("extension", {}).get("extensionNumber") for p in parts[1:3]] == ["101", "102"]
     assert parts[3]["errors"][0]["errorCode"] == "CMN-102"
+    for part, ext_id in zip(parts[1:3], ids, strict=False):
+        validate_response("GET", f"/restapi/v1.0/account/~/extension/{ext_id}/presence", 200, part)
 
 
 def test_account_presence_lists_every_extension(sandbox, alice):

@@ -1,19 +1,10 @@
 """Rate limits per (user, app, group): sliding window, penalty restarted by every request made
 during it, headers, the 429 body (CONTRACT §3.4)."""
 
-import pytest
-
 from tests.support.openapi import assert_valid
 
 HEAVY = "/restapi/v1.0/account/~/phone-number"
 LIGHT = "/restapi/v1.0/account/~"
-
-
-@pytest.fixture
-def alice_api(sandbox):
-    tokens = sandbox.jwt_login(sandbox.user("101"))
-    with sandbox.api(tokens["access_token"]) as api:
-        yield api
 
 
 def rate_headers(response) -> tuple:

@@ -10,14 +10,6 @@ from tests.support.openapi import assert_valid, validate_schema
 DETAILED = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
 
 
-@pytest.fixture
-def alice(sandbox):
-    user = sandbox.user("101")
-    tokens = sandbox.jwt_login(user)
-    with sandbox.api(tokens["access_token"]) as api:
-        yield user, api
-
-
 def subscribe(api, receiver, filters, **extra):
     body = {
         "eventFilters": filters,
