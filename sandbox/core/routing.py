@@ -256,7 +256,10 @@ async def _pipeline(ctx: Ctx) -> tuple[str | None, Response]:
         if not verdict.allowed:
             headers = {**verdict.headers(), "Retry-After": str(verdict.retry_after)}
             raise ApiError(429, "CMN-301", "Request rate exceeded", headers=headers)
-    response = await route.handler(ctx)
+    try:
+        response = await route.handler(ctx)
+    except ApiError as error:
+        response = error_response(error)
     if verdict is not None:
         response.headers.update(verdict.headers())
     return None, response

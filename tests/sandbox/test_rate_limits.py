@@ -21,6 +21,8 @@ def test_responses_carry_rate_limit_headers(alice_api):
     assert rate_headers(alice_api.get(LIGHT)) == ("light", "50", "49", "60")
     assert rate_headers(alice_api.get(LIGHT)) == ("light", "50", "48", "60")
     assert rate_headers(alice_api.get(HEAVY)) == ("heavy", "10", "9", "60")
+    not_found = alice_api.get("/restapi/v1.0/account/~/extension/1")
+    assert (not_found.status_code, rate_headers(not_found)) == (404, ("light", "50", "47", "60"))
 
 
 def test_exceeding_a_group_gets_429_with_retry_after_and_cmn_301(sandbox, alice_api):
