@@ -30,9 +30,9 @@ from starlette.responses import Response
 from sandbox.core.errors import ApiError, internal_error, unparsable_json, unparsable_request
 
 if TYPE_CHECKING:
+    from sandbox.account.models import Extension
+    from sandbox.oauth.store import AccessToken
     from sandbox.platform import Platform, World
-    from sandbox.state.account import Extension
-    from sandbox.state.oauth import AccessToken
 
 log = logging.getLogger("sandbox.requests")
 
