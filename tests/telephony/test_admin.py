@@ -1,0 +1,57 @@
+import pytest
+from django.urls import reverse
+
+from telephony.models import RingCentralConnection
+from tests.factories import UserFactory, agent
+from tests.telephony.vault import ACCESS, REFRESH, stored_connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_shows_connection_state_and_never_a_token(admin_client):
+    # given a stored connection
+    connection = stored_connection(agent(username="ann"))
+    # when an admin opens the list and the connection
+    listing = admin_client.get(reverse("admin:telephony_ringcentralconnection_changelist"))
+    detail = admin_client.get(
+        reverse("admin:telephony_ringcentralconnection_change", args=[connection.pk])
+    )
+    # then status, expiry and the account flag show, and neither token nor ciphertext does
+    for page in (listing, detail):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "Active" in html
+        for secret in (ACCESS, REFRESH, connection.access_token_ciphertext[:20]):
+            assert secret not in html
+    assert "Access token expires at" in detail.content.decode()
+    assert "Is account connection" in detail.content.decode()
+
+
+def test_admin_designates_exactly_one_account_connection(admin_client):
+    first, second = stored_connection(agent()), stored_connection(agent())
+    url = reverse("admin:telephony_ringcentralconnection_changelist")
+    admin_client.post(
+        url, {"action": "designate_account_connection", "_selected_action": [first.pk]}
+    )
+    admin_client.post(
+        url, {"action": "designate_account_connection", "_selected_action": [second.pk]}
+    )
+    flagged = RingCentralConnection.objects.filter(is_account_connection=True)
+    assert list(flagged.values_list("pk", flat=True)) == [second.pk]
+
+
+def test_admin_refuses_to_designate_two_at_once(admin_client):
+    first, second = stored_connection(agent()), stored_connection(agent())
+    response = admin_client.post(
+        reverse("admin:telephony_ringcentralconnection_changelist"),
+        {"action": "designate_account_connection", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    assert "Choose exactly one connection." in response.content.decode()
+    assert not RingCentralConnection.objects.filter(is_account_connection=True).exists()
