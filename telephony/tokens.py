@@ -17,19 +17,20 @@ import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
 from telephony import crypto, notifications
 from telephony.locks import connection_lock_for_token_change, connection_lock_for_user
 from telephony.models import RingCentralConnection
 from telephony.ringcentral.client import ONCE, WEB, RetryPolicy, RingCentralClient
-from telephony.ringcentral.errors import AuthRevoked, RingCentralError
+from telephony.ringcentral.errors import AuthRevoked, ProviderError, RingCentralError
 from telephony.ringcentral.types import Extension, TokenSet
 
 logger = logging.getLogger(__name__)
 
 Status = RingCentralConnection.Status
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
 
 
 class ConnectionNeedsSignIn(AuthRevoked):
@@ -106,6 +107,17 @@ def client_for_account(*, policy: RetryPolicy = WEB) -> RingCentralClient:
 
 
 def _refresh(*, connection_id: int, rejected: str | None) -> str:
+    try:
+        return _refresh_locked(connection_id=connection_id, rejected=rejected)
+    except OperationalError as exc:
+        if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+        raise ProviderError(
+            "another worker is still renewing this RingCentral session; try again shortly"
+        ) from exc
+
+
+def _refresh_locked(*, connection_id: int, rejected: str | None) -> str:
     refused: RingCentralError | crypto.UndecryptableSecret | None = None
     with transaction.atomic():
         _bound_lock_wait()
