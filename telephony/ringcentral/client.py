@@ -238,10 +238,14 @@ class RingCentralClient:
         return str(account["id"])
 
     def account_extensions(
-        self, *, types: tuple[str, ...] = ("User",), statuses: tuple[str, ...] = ("Enabled",)
+        self,
+        *,
+        types: tuple[str, ...] = ("User",),
+        statuses: tuple[str, ...] = ("Enabled",),
+        per_page: int = 100,
     ) -> Iterator[Extension]:
         """Every extension of the account of the given types and statuses, all pages."""
-        params = {"type": list(types), "status": list(statuses), "perPage": 100}
+        params = {"type": list(types), "status": list(statuses), "perPage": per_page}
         for record in self.records("/restapi/v1.0/account/~/extension", params):
             yield Extension.from_json(record)
 
