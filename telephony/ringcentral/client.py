@@ -314,9 +314,9 @@ class RingCentralClient:
 
             limits = _rate_limit_info(response)
             _log_call(method, path, response.status_code, started, attempt, limits)
-            if rate_limit_key:
-                self._record_limits(rate_limit_key, group, limits)
             status = response.status_code
+            if rate_limit_key and status != 429:  # a 429's wait is its Retry-After (below)
+                self._record_limits(rate_limit_key, group, limits)
 
             if status < 400:
                 return response
@@ -332,15 +332,16 @@ class RingCentralClient:
                 continue
             if status == 429:
                 wait = _retry_after(response)
-                if rate_limit_key and group:
-                    self.budget.penalize(rate_limit_key, limits.group or group, wait=wait)
+                bucket = group or limits.group
+                if rate_limit_key and bucket:
+                    self.budget.penalize(rate_limit_key, bucket, wait=wait)
                 if not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
                     response.close()
                     time.sleep(wait)
                     slept_for_limit = True
                     attempt -= 1
                     continue
-            raise _error_from(response, method, path, bearer=bearer)
+            raise _error_from(response, method, path, bearer=bearer, group=group)
 
     def _hold_back(
         self, owner: str, group: str, method: str, path: str, *, may_sleep: bool
@@ -368,7 +369,9 @@ class RingCentralClient:
         )
 
     def _record_limits(self, owner: str, group: str | None, limits: RateLimitInfo) -> None:
-        group = limits.group or group
+        # Our table names the bucket the pre-check reads; the header only fills in for
+        # operations the table does not know.
+        group = group or limits.group
         if group and limits.remaining is not None and limits.window:
             self.budget.observe(owner, group, remaining=limits.remaining, window=limits.window)
 
@@ -454,15 +457,15 @@ def _error_body(response: requests.Response) -> tuple[str, str, str]:
 
 
 def _error_from(
-    response: requests.Response, method: str, path: str, *, bearer: bool
+    response: requests.Response, method: str, path: str, *, bearer: bool, group: str | None
 ) -> RingCentralError:
     status = response.status_code
     oauth_error, code, message = _error_body(response)
     response.close()
     where = {"status": status, "error_code": code, "method": method, "path": path}
     if status == 429:
-        limits = _rate_limit_info(response)
-        return RateLimited(message, retry_after=_retry_after(response), group=limits.group, **where)
+        group = group or _rate_limit_info(response).group
+        return RateLimited(message, retry_after=_retry_after(response), group=group, **where)
     if oauth_error == "invalid_grant" or (not bearer and code in ("OAU-211", "OAU-213")):
         return AuthRevoked(message, **where)
     if status == 401 and bearer:
