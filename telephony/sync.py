@@ -35,11 +35,13 @@ class DirectorySyncResult:
 
 def directory_sync(*, client: RingCentralClient, account_id: str = "") -> DirectorySyncResult:
     """Page through the account's extensions (type User, status Enabled) and upsert each by its
-    extension id. Only after the whole list was read: extensions no longer listed are marked
-    `in_directory=False`, unlinked rows are linked to the user who signs in as that extension,
-    and linked users' `extension_number` is brought in step. Idempotent; a failure part-way
-    leaves earlier pages upserted and nothing delisted."""
+    extension id, under `account_id` (asked of RingCentral when not given). Only after the
+    whole list was read: extensions no longer listed are marked `in_directory=False`, unlinked
+    rows are linked to the user who signs in as that extension, and linked users'
+    `extension_number` is brought in step. Idempotent; a failure part-way leaves earlier pages
+    upserted and nothing delisted."""
     now = timezone.now()
+    account_id = account_id or client.account_id()
     seen: set[int] = set()
     batch: dict[int, RingCentralExtension] = {}  # by id: a page may repeat a record
     for extension in client.account_extensions(types=("User",), statuses=("Enabled",)):

@@ -14,6 +14,8 @@ endpoints over HTTP, with the Django test client on our side.
 """
 
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
@@ -21,6 +23,7 @@ import httpx
 import pytest
 import redis
 from django.conf import settings
+from django.db import connections
 from django.test import Client
 
 from tests.support.processes import ServerProcess, child_env, start_daphne
@@ -186,3 +189,24 @@ def sign_in(client: Client, sandbox: SandboxClient, user: dict, *, next_url: str
     """The whole sign-in as `user`; returns our callback's response."""
     authorize_url = start_sign_in(client, next_url=next_url)
     return follow_callback(client, authorize_at_sandbox(sandbox, authorize_url, user))
+
+
+def in_a_worker_thread(fn: Callable[[], object]) -> BaseException | None:
+    """Run `fn` as a Celery worker or a view would: on a thread with no event loop and its own
+    database connection. (A session's Playwright browser keeps a loop running on the test
+    thread, where publishing to the channel layer cannot work.) Returns what it raised."""
+    outcome: list[BaseException | None] = []
+
+    def run() -> None:
+        try:
+            fn()
+            outcome.append(None)
+        except BaseException as exc:
+            outcome.append(exc)
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(30)
+    return outcome[0]

@@ -1,18 +1,15 @@
 """The vault against the sandbox: proactive refresh under a row lock, concurrent askers,
 refused refreshes (needs_reauth), expired access tokens, the JWT account connection."""
 
-import asyncio
 import json
 import threading
 from datetime import timedelta
 
 import pytest
-import websockets
-from asgiref.sync import sync_to_async
-from django.contrib.auth import get_user_model
 from django.db import connections
 from django.test import Client
 from django.utils import timezone
+from websockets.sync.client import connect
 
 from telephony import crypto
 from telephony.models import RingCentralConnection
@@ -23,7 +20,7 @@ from telephony.tokens import (
     client_for_account,
     client_for_user,
 )
-from tests.support.ringcentral import sign_in
+from tests.support.ringcentral import in_a_worker_thread, sign_in
 
 REFRESH = {"path_prefix": "/restapi/oauth/token", "grant_type": "refresh_token"}
 
@@ -166,29 +163,26 @@ def test_needs_reauth_shows_a_banner_on_every_page_until_signing_in_again(ringce
 
 
 @pytest.mark.django_db(transaction=True)
-async def test_needs_reauth_reaches_the_users_socket_once(ringcentral, asgi_server):
+def test_needs_reauth_reaches_the_users_socket_once(ringcentral, asgi_server):
     # given Alice signed in, with her live socket open
     alice = ringcentral.user("101")
-    connection = await sync_to_async(signed_in)(ringcentral)
-    cookie = await sync_to_async(_session_cookie)(connection.user_id)
-    socket = await websockets.connect(
+    connection = signed_in(ringcentral)
+    cookie = session_cookie(connection.user)
+    with connect(
         asgi_server.replace("http://", "ws://") + "/ws/live/",
         additional_headers={"Origin": asgi_server, "Cookie": f"sessionid={cookie}"},
         open_timeout=10,
-    )
-    async with socket:
-        # when her refresh is refused, and then asked for again
-        await sync_to_async(ringcentral.add_fault)(
-            "revoke_session", extension_id=alice["extension_id"]
-        )
-        await sync_to_async(expire_locally)(connection)
+    ) as socket:
+        # when her refresh is refused, and then asked for again, by a worker
+        ringcentral.add_fault("revoke_session", extension_id=alice["extension_id"])
+        expire_locally(connection)
         for _ in range(2):
-            with pytest.raises(ConnectionNeedsSignIn):
-                await sync_to_async(access_token_get)(connection_id=connection.pk)
+            refused = in_a_worker_thread(lambda: access_token_get(connection_id=connection.pk))
+            assert isinstance(refused, ConnectionNeedsSignIn)
         # then exactly one live message tells her to sign in again
-        received = json.loads(await asyncio.wait_for(socket.recv(), 5))
-        with pytest.raises(asyncio.TimeoutError):
-            await asyncio.wait_for(socket.recv(), 0.7)
+        received = json.loads(socket.recv(timeout=5))
+        with pytest.raises(TimeoutError):
+            socket.recv(timeout=0.7)
     assert received == {
         "type": "ringcentral.needs_reauth",
         "message": "Your RingCentral connection has stopped working. Sign in with RingCentral "
@@ -197,9 +191,9 @@ async def test_needs_reauth_reaches_the_users_socket_once(ringcentral, asgi_serv
     }
 
 
-def _session_cookie(user_id: int) -> str:
+def session_cookie(user) -> str:
     client = Client()
-    client.force_login(get_user_model().objects.get(pk=user_id))
+    client.force_login(user)
     return client.cookies["sessionid"].value
 
 
