@@ -185,9 +185,11 @@ SOCIALACCOUNT_ADAPTER = "telephony.oauth.adapter.RingCentralSocialAccountAdapter
 SOCIALACCOUNT_STORE_TOKENS = False
 SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
 SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_DISPLAY = "telephony.oauth.adapter.user_display"
 SOCIALACCOUNT_QUERY_EMAIL = False
 SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in takes a POST (no login CSRF)
 ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_DISPLAY = "telephony.oauth.adapter.user_display"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"

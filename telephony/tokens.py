@@ -23,6 +23,7 @@ from django.utils import timezone
 from telephony import crypto, notifications
 from telephony.locks import connection_lock_for_token_change, connection_lock_for_user
 from telephony.models import RingCentralConnection
+from telephony.ringcentral import ratelimit
 from telephony.ringcentral.client import ONCE, WEB, RetryPolicy, RingCentralClient
 from telephony.ringcentral.errors import AuthRevoked, ProviderError, RingCentralError
 from telephony.ringcentral.types import Extension, TokenSet
@@ -49,7 +50,9 @@ def access_token_get(*, connection_id: int) -> str:
     """A working access token for the connection, refreshed first when it expires within the
     refresh margin. Raises ConnectionNeedsSignIn; RingCentralError when RingCentral could not
     be asked (rate limited, down) — the connection then stays as it was."""
-    connection = RingCentralConnection.objects.get(pk=connection_id)
+    connection = RingCentralConnection.objects.filter(pk=connection_id).first()
+    if connection is None:
+        raise ConnectionNeedsSignIn("the RingCentral connection was removed", error_code="gone")
     _ensure_usable(connection)
     if not _expiring(connection):
         try:
@@ -109,6 +112,10 @@ def client_for_account(*, policy: RetryPolicy = WEB) -> RingCentralClient:
 def _refresh(*, connection_id: int, rejected: str | None) -> str:
     try:
         return _refresh_locked(connection_id=connection_id, rejected=rejected)
+    except RingCentralConnection.DoesNotExist as exc:
+        raise ConnectionNeedsSignIn(
+            "the RingCentral connection was removed", error_code="gone"
+        ) from exc
     except OperationalError as exc:
         if getattr(exc.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
             raise
@@ -237,7 +244,9 @@ def _expiry(now: datetime, seconds: int | None) -> datetime | None:
 
 
 def _rate_limit_key(connection: RingCentralConnection) -> str:
-    return f"ext{connection.extension_id}" if connection.extension_id else f"conn{connection.pk}"
+    if connection.extension_id:
+        return ratelimit.user_key(connection.extension_id)
+    return f"conn{connection.pk}"
 
 
 def _detail(exc: BaseException | None) -> str:

@@ -13,6 +13,11 @@ from telephony.oauth.errors import sign_in_error_response
 from telephony.oauth.views import SignInFailed, SignInGrant
 
 
+def user_display(user) -> str:
+    """How allauth names a person in its messages ("Successfully signed in as …")."""
+    return user.get_full_name() or user.get_username()
+
+
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         return False  # no self-service local accounts; people arrive through RingCentral

@@ -20,6 +20,7 @@ from django.conf import settings
 
 from telephony.ringcentral.client import TOKEN_PATH, WEB, GrantedToken, RingCentralClient
 from telephony.ringcentral.errors import AuthRevoked, RateLimited, RingCentralError
+from telephony.ringcentral.ratelimit import user_key
 from telephony.ringcentral.types import Extension, TokenSet
 
 
@@ -77,7 +78,7 @@ class RingCentralOAuth2Adapter(OAuth2Adapter):
 
     def complete_login(self, request, app, token, **kwargs):
         source = GrantedToken(
-            self.tokens.access_token, rate_limit_key=f"ext{self.tokens.owner_id or 'new'}"
+            self.tokens.access_token, rate_limit_key=user_key(self.tokens.owner_id or "new")
         )
         try:
             with RingCentralClient(auth=source, policy=WEB) as ringcentral:

@@ -102,6 +102,11 @@ _MATCHERS = tuple(
 )
 
 
+def user_key(extension_id: str) -> str:
+    """The budget owner for calls made as one extension (RingCentral limits per user)."""
+    return f"ext{extension_id}"
+
+
 @cache
 def group_for(method: str, path: str) -> str | None:
     """The rate-limit group of an operation, or None for one we do not know."""
