@@ -158,7 +158,7 @@ async def read_account(ctx: Ctx) -> Response:
         },
         "regionalSettings": {
             **regional_settings(ctx),
-            "currency": {"id": "1", "code": "USD", "name": "Dollar", "symbol": "$"},
+            "currency": {"id": 1, "code": "USD", "name": "Dollar", "symbol": "$"},
         },
         "setupWizardState": "Completed",
         "signupInfo": {"tosAccepted": True, "creationTime": iso(account.creation_time)},

@@ -31,6 +31,7 @@ PUBLIC_GRANTS = ("authorization_code", "refresh_token")
 # Accounts were created at a fixed instant so that every seed run is identical.
 CREATED = 1_704_067_200.0  # 2024-01-01T00:00:00Z
 AREA = "+1650555"
+MAIN_NUMBER = f"{AREA}0100"
 
 # (first, last, role, extension number, direct-number features, job title)
 USERS = (
@@ -47,6 +48,13 @@ USERS = (
     ("Daniel", "Evans", "agent", "104", ["CallerId"], "Sales Development"),
     ("Sofia", "Martinez", "supervisor", "105", ["CallerId", "SmsSender"], "Sales Manager"),
     ("Morgan", "Lee", "admin", "106", ["CallerId", "SmsSender", "MmsSender"], "Operations"),
+)
+
+# Extensions that are not product users: (number, type, status, name, (number, type, usage)).
+OTHER_EXTENSIONS = (
+    ("107", "User", "Disabled", "Riley Brooks", None),
+    ("201", "Department", "Enabled", "Sales Queue", (f"{AREA}0201", "VoiceOnly", "CompanyNumber")),
+    ("900", "IvrMenu", "Enabled", "Main Menu", (MAIN_NUMBER, "VoiceFax", "MainCompanyNumber")),
 )
 
 SeedFn = Callable[["World"], None]
@@ -66,7 +74,7 @@ def build_account(config: Config, ids: Ids) -> Account:
     account = Account(
         id=ids.numeric(),
         company_name="Callboard Demo Co.",
-        main_number=f"{AREA}0100",
+        main_number=MAIN_NUMBER,
         creation_time=CREATED,
     )
     for first, last, role, number, features, title in USERS:
@@ -114,62 +122,35 @@ def build_account(config: Config, ids: Ids) -> Account:
                     label="Fax",
                 )
             )
-    account.add_extension(
-        Extension(
-            id=ids.numeric(),
-            extension_number="107",
-            type="User",
-            status="Disabled",
-            name="Riley Brooks",
-            first_name="Riley",
-            last_name="Brooks",
-            email="riley.brooks@callboard.example",
-            creation_time=CREATED,
+    for number, kind, status, name, line in OTHER_EXTENSIONS:
+        first, _, last = name.partition(" ")
+        ext = account.add_extension(
+            Extension(
+                id=ids.numeric(),
+                extension_number=number,
+                type=kind,
+                status=status,
+                name=name,
+                first_name=first if kind == "User" else "",
+                last_name=last if kind == "User" else "",
+                email=f"{first}.{last}@callboard.example".lower() if kind == "User" else None,
+                creation_time=CREATED,
+            )
         )
-    )
-    queue = account.add_extension(
-        Extension(
-            id=ids.numeric(),
-            extension_number="201",
-            type="Department",
-            status="Enabled",
-            name="Sales Queue",
-            creation_time=CREATED,
-        )
-    )
-    ivr = account.add_extension(
-        Extension(
-            id=ids.numeric(),
-            extension_number="900",
-            type="IvrMenu",
-            status="Enabled",
-            name="Main Menu",
-            creation_time=CREATED,
-        )
-    )
-    account.phone_numbers.append(
-        PhoneNumber(
-            id=ids.numeric(),
-            phone_number=account.main_number,
-            type="VoiceFax",
-            usage_type="MainCompanyNumber",
-            features=["CallerId"],
-            extension_id=ivr.id_str,
-            location="San Mateo, CA",
-            primary=True,
-        )
-    )
-    account.phone_numbers.append(
-        PhoneNumber(
-            id=ids.numeric(),
-            phone_number=f"{AREA}0201",
-            type="VoiceOnly",
-            usage_type="CompanyNumber",
-            features=["CallerId"],
-            extension_id=queue.id_str,
-            location="San Mateo, CA",
-        )
-    )
+        if line is not None:
+            e164, number_type, usage_type = line
+            account.phone_numbers.append(
+                PhoneNumber(
+                    id=ids.numeric(),
+                    phone_number=e164,
+                    type=number_type,
+                    usage_type=usage_type,
+                    features=["CallerId"],
+                    extension_id=ext.id_str,
+                    location="San Mateo, CA",
+                    primary=usage_type == "MainCompanyNumber",
+                )
+            )
     for name, secret, grants in (
         ("Callboard", ids.word(43), CONFIDENTIAL_GRANTS),
         ("Callboard (public client)", None, PUBLIC_GRANTS),

@@ -90,14 +90,15 @@ class EventType(ABC):
     """A family of `/restapi/v1.0/account/{a}/extension/{e}<suffix>` filters (and, when
     `account_suffix` is set, `/restapi/v1.0/account/{a}<account_suffix>` for the whole account).
 
-    Subclass and override `render()` (and `event_path()`) for the body and `event` string.
+    Subclass and override `event_path()` (and `render()` to filter or reshape the body);
+    override `parse()` for filters of another shape (see the subscription reminder).
     """
 
     def __init__(
         self,
         name: str,
         *,
-        suffix: str,
+        suffix: str | None,
         account_suffix: str | None = None,
         options: dict[str, OptionParser] | None = None,
         required_options: tuple[str, ...] = (),
@@ -105,8 +106,14 @@ class EventType(ABC):
         self.name = name
         self.options = options or {}
         self.required_options = required_options
-        self._ext_re = re.compile(
-            r"^/restapi/v1\.0/account/(?P<a>[^/]+)/extension/(?P<e>[^/]+)" + re.escape(suffix) + "$"
+        self._ext_re = (
+            re.compile(
+                r"^/restapi/v1\.0/account/(?P<a>[^/]+)/extension/(?P<e>[^/]+)"
+                + re.escape(suffix)
+                + "$"
+            )
+            if suffix is not None
+            else None
         )
         self._acc_re = (
             re.compile(r"^/restapi/v1\.0/account/(?P<a>[^/]+)" + re.escape(account_suffix) + "$")
@@ -115,7 +122,7 @@ class EventType(ABC):
         )
 
     def parse(self, raw: str, path: str, query: dict[str, list[str]], scope: "FilterScope"):
-        m = self._ext_re.match(path)
+        m = self._ext_re.match(path) if self._ext_re is not None else None
         extension_id: str | None
         if m:
             account_id = scope.account(m["a"], raw)

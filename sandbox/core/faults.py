@@ -23,6 +23,7 @@ DELIVERY_KINDS = (
     "webhook_delay",
     "webhook_fail",
 )
+QUEUE_KINDS = DELIVERY_KINDS[:-1]
 
 # kind -> {param: (type, default)}; a default of ... means required.
 PARAMS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
@@ -185,7 +186,8 @@ class Faults:
         return self.take(lambda f: f.matches_request(method, path), REQUEST_KINDS)
 
     def for_delivery(self, subscription_id: str, event: str) -> list[Fault]:
-        return self.take(lambda f: f.matches_delivery(subscription_id, event), DELIVERY_KINDS)
+        """Faults applied when a notification is queued (`webhook_fail` applies per attempt)."""
+        return self.take(lambda f: f.matches_delivery(subscription_id, event), QUEUE_KINDS)
 
 
 FaultAction = Callable[[Any, dict[str, Any]], dict[str, Any]]

@@ -30,9 +30,9 @@ from starlette.responses import Response
 from sandbox.core.errors import ApiError, internal_error, unparsable_json, unparsable_request
 
 if TYPE_CHECKING:
+    from sandbox.account.models import Extension
+    from sandbox.oauth.store import AccessToken
     from sandbox.platform import Platform, World
-    from sandbox.state.account import Extension
-    from sandbox.state.oauth import AccessToken
 
 log = logging.getLogger("sandbox.requests")
 
@@ -256,7 +256,10 @@ async def _pipeline(ctx: Ctx) -> tuple[str | None, Response]:
         if not verdict.allowed:
             headers = {**verdict.headers(), "Retry-After": str(verdict.retry_after)}
             raise ApiError(429, "CMN-301", "Request rate exceeded", headers=headers)
-    response = await route.handler(ctx)
+    try:
+        response = await route.handler(ctx)
+    except ApiError as error:
+        response = error_response(error)
     if verdict is not None:
         response.headers.update(verdict.headers())
     return None, response

@@ -4,7 +4,8 @@ account-wide `/restapi/v1.0/account/~/presence`."""
 
 from sandbox.core.events import Event, EventFilter, EventType, Rendered, parse_bool
 
-SIMPLE_ONLY_DROPS = ("activeCalls", "totalActiveCalls")
+# Fields only the detailed body has (`DetailedExtensionPresenceEventBody`).
+SIMPLE_ONLY_DROPS = ("activeCalls", "totalActiveCalls", "meetingStatus")
 
 
 class PresenceEvents(EventType):

@@ -19,7 +19,7 @@ class ReminderEvents(EventType):
     def __init__(self) -> None:
         super().__init__(
             REMINDER_KIND,
-            suffix="/-never-",
+            suffix=None,
             options={"threshold": parse_positive_int, "interval": parse_positive_int},
             required_options=("threshold", "interval"),
         )

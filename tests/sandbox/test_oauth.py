@@ -9,6 +9,17 @@ from tests.support.sandbox import DEFAULT_REDIRECT
 OAUTH_EXTRA = {"error_description"}
 
 
+def authorize(sandbox, *, public: bool = False, **params: str):
+    """GET /restapi/oauth/authorize for the confidential (or public) app; `params` override."""
+    query = {
+        "response_type": "code",
+        "client_id": sandbox.app(public)[0],
+        "redirect_uri": DEFAULT_REDIRECT,
+        **params,
+    }
+    return sandbox.http.get("/restapi/oauth/authorize", params=query)
+
+
 def oauth_error(response, status: int, error: str, code: str) -> dict:
     assert response.status_code == status, response.text
     body = assert_valid(response, allowed_extra=OAUTH_EXTRA)
@@ -49,17 +60,8 @@ def test_authorization_code_with_s256_pkce_returns_token_info(sandbox):
 
 
 def test_plain_pkce_is_assumed_when_the_method_is_omitted(sandbox):
-    client_id, _ = sandbox.app(public=True)
     verifier = "plain-verifier-0123456789-0123456789-0123456789"
-    first = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": DEFAULT_REDIRECT,
-            "code_challenge": verifier,
-        },
-    )
+    first = authorize(sandbox, public=True, code_challenge=verifier)
     assert first.status_code == 302
     alice = sandbox.user("101")
     request_id = first.headers["location"].split("request=")[1]
@@ -115,15 +117,7 @@ def test_authorization_code_expires_after_60_seconds(sandbox):
 
 
 def test_unregistered_redirect_uri_is_refused_without_redirecting(sandbox):
-    client_id, _ = sandbox.app()
-    response = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={
-            "response_type": "code",
-            "client_id": client_id,
-            "redirect_uri": "http://evil.example/cb",
-        },
-    )
+    response = authorize(sandbox, redirect_uri="http://evil.example/cb")
     assert "location" not in response.headers
     oauth_error(response, 400, "invalid_request", "OAU-109")
 
@@ -152,16 +146,7 @@ def test_deny_redirects_back_with_access_denied_and_the_state(sandbox):
 
 
 def test_unsupported_response_type_redirects_back_with_the_error(sandbox):
-    client_id, _ = sandbox.app()
-    response = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={
-            "response_type": "token",
-            "client_id": client_id,
-            "redirect_uri": DEFAULT_REDIRECT,
-            "state": "a",
-        },
-    )
+    response = authorize(sandbox, response_type="token", state="a")
     assert response.status_code == 302
     assert response.headers["location"].startswith(
         DEFAULT_REDIRECT + "?error=unsupported_response_type"
@@ -170,11 +155,7 @@ def test_unsupported_response_type_redirects_back_with_the_error(sandbox):
 
 
 def test_public_client_must_send_a_code_challenge(sandbox):
-    client_id, _ = sandbox.app(public=True)
-    response = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={"response_type": "code", "client_id": client_id, "redirect_uri": DEFAULT_REDIRECT},
-    )
+    response = authorize(sandbox, public=True)
     assert response.status_code == 302
     assert "error=invalid_request" in response.headers["location"]
 
@@ -373,11 +354,7 @@ def test_bad_or_missing_bearer_tokens_get_the_documented_401(sandbox, header, co
 
 
 def test_login_page_refuses_a_wrong_password(sandbox):
-    client_id, _ = sandbox.app()
-    first = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={"response_type": "code", "client_id": client_id, "redirect_uri": DEFAULT_REDIRECT},
-    )
+    first = authorize(sandbox)
     page = sandbox.http.get(first.headers["location"])
     assert page.status_code == 200
     assert "Alice Walker" in page.text
@@ -392,11 +369,7 @@ def test_login_page_refuses_a_wrong_password(sandbox):
 
 
 def test_disabled_and_non_user_extensions_cannot_log_in(sandbox):
-    client_id, _ = sandbox.app()
-    first = sandbox.http.get(
-        "/restapi/oauth/authorize",
-        params={"response_type": "code", "client_id": client_id, "redirect_uri": DEFAULT_REDIRECT},
-    )
+    first = authorize(sandbox)
     request_id = first.headers["location"].split("request=")[1]
     for username in ("riley.brooks@callboard.example", "201"):
         response = sandbox.http.post(

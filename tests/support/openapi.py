@@ -209,3 +209,17 @@ def assert_valid(response, *, allowed_extra: Iterable[str] = ()) -> Any:
         allowed_extra=allowed_extra,
     )
     return body
+
+
+def validate_schema(name: str, value: Any, *, allowed_extra: Iterable[str] = ()) -> None:
+    """Validate a value (e.g. a webhook envelope) against `components/schemas/<name>`."""
+    schema = {"$ref": f"#/components/schemas/{name}"}
+    validator = OAS30ReadValidator(
+        _rebase(schema), registry=_registry(), format_checker=_format_checker()
+    )
+    errors = sorted(validator.iter_errors(value), key=lambda e: list(e.absolute_path))
+    if errors:
+        raise SpecViolation(_describe("schema", name, 0, errors))
+    unknown = list(_unknown_properties(schema, value, "$", set(allowed_extra)))
+    if unknown:
+        raise SpecViolation(f"{name}: properties the spec does not declare: {unknown}")
