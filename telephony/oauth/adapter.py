@@ -42,6 +42,12 @@ class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         ]
 
+    def get_app(self, request, provider, client_id=None) -> SocialApp:
+        apps = self.list_apps(request, provider=provider, client_id=client_id)
+        if not apps:
+            raise ImmediateHttpResponse(sign_in_error_response(request, "not_configured"))
+        return apps[0]
+
     def pre_social_login(self, request, sociallogin) -> None:
         """The sign-in succeeded at RingCentral. Find the user by extension id (a linked social
         account, or an extension an admin linked beforehand) or create one in Agents; then store

@@ -65,6 +65,12 @@ SIGN_IN_ERRORS: dict[str, SignInError] = {
         "Too many sign-ins reached RingCentral at once.",
         429,
     ),
+    "not_configured": SignInError(
+        "Sign in with RingCentral is not set up",
+        "This Callboard has no RingCentral app configured (RINGCENTRAL_CLIENT_ID). An admin "
+        "needs to set it.",
+        503,
+    ),
     "inactive": SignInError(
         "This account is disabled",
         "Your RingCentral extension belongs to a Callboard account that an admin has deactivated.",

@@ -1,7 +1,7 @@
 import pytest
 from django.urls import reverse
 
-from telephony.models import RingCentralConnection
+from telephony.models import RingCentralConnection, RingCentralExtension
 from tests.factories import UserFactory, agent
 from tests.telephony.vault import ACCESS, REFRESH, stored_connection
 
@@ -55,3 +55,25 @@ def test_admin_refuses_to_designate_two_at_once(admin_client):
     )
     assert "Choose exactly one connection." in response.content.decode()
     assert not RingCentralConnection.objects.filter(is_account_connection=True).exists()
+
+
+def test_admin_links_a_directory_extension_to_a_user(admin_client):
+    # given a synced extension and an existing agent
+    row = RingCentralExtension.objects.create(rc_id=62100102, extension_number="102", name="Ben")
+    ben = agent(username="ben")
+    url = reverse("admin:telephony_ringcentralextension_change", args=[row.pk])
+    # when an admin links them
+    response = admin_client.post(url, {"user": ben.pk})
+    # then the extension belongs to that agent, and nothing else about it changed
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.user, row.extension_number, row.name) == (ben, "102", "Ben")
+    listing = admin_client.get(reverse("admin:telephony_ringcentralextension_changelist"))
+    assert "Ben" in listing.content.decode()
+
+
+def test_admin_offers_no_allauth_app_or_token_pages(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Social applications" not in index
+    assert "Social application tokens" not in index
+    assert "Social accounts" in index

@@ -344,3 +344,12 @@ def test_no_token_text_anywhere_in_the_database_after_sign_in(ringcentral, clien
             dump = " ".join(row[0] for row in cursor.fetchall())
             assert access not in dump, table
             assert refresh not in dump, table
+
+
+def test_without_a_configured_app_the_sign_in_page_says_so(settings, client):
+    settings.RINGCENTRAL_CLIENT_ID = ""
+    login_page = client.get("/login/").content.decode()
+    response = client.post("/accounts/ringcentral/login/")
+    assert "Sign in with RingCentral" not in login_page
+    assert response.status_code == 503
+    assert "Sign in with RingCentral is not set up" in response.content.decode()
