@@ -8,8 +8,9 @@ from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from telephony.models import RingCentralConnection, RingCentralExtension
-from telephony.ringcentral.client import RingCentralClient
+from telephony.ringcentral.client import TASK, RetryPolicy, RingCentralClient
 from telephony.services import extension_fields
+from telephony.tokens import account_connection_get, client_for_connection
 
 SYNCED_FIELDS = [
     "account_id",
@@ -31,6 +32,14 @@ class DirectorySyncResult:
     delisted: int
     linked: int
     numbers_updated: int
+
+
+def directory_sync_account(*, policy: RetryPolicy = TASK) -> DirectorySyncResult:
+    """`directory_sync` through the account connection. Raises NoAccountConnection,
+    ConnectionNeedsSignIn, and the client's errors."""
+    connection = account_connection_get()
+    with client_for_connection(connection, policy=policy) as client:
+        return directory_sync(client=client, account_id=connection.account_id)
 
 
 def directory_sync(*, client: RingCentralClient, account_id: str = "") -> DirectorySyncResult:

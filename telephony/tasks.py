@@ -10,12 +10,7 @@ from celery import Task, shared_task
 from telephony import sync
 from telephony.ringcentral.client import TASK
 from telephony.ringcentral.errors import ProviderError, RateLimited
-from telephony.tokens import (
-    ConnectionNeedsSignIn,
-    NoAccountConnection,
-    account_connection_get,
-    client_for_connection,
-)
+from telephony.tokens import ConnectionNeedsSignIn, NoAccountConnection
 
 logger = logging.getLogger(__name__)
 
@@ -53,9 +48,7 @@ class RingCentralTask(Task):
 def directory_sync(self) -> dict:
     """Mirror the account's user extensions (idempotent, so acknowledged late)."""
     try:
-        connection = account_connection_get()
-        with client_for_connection(connection, policy=TASK) as client:
-            result = sync.directory_sync(client=client, account_id=connection.account_id)
+        result = sync.directory_sync_account(policy=TASK)
     except (NoAccountConnection, ConnectionNeedsSignIn) as exc:
         logger.warning("directory sync skipped: %s", exc)
         return {"skipped": str(exc)}

@@ -267,12 +267,12 @@ def connection_save_sign_in(
     """Store the tokens of a completed sign-in as `user`'s connection (created or replaced)
     and make it active. The session it replaces, if any, is revoked after commit."""
     with transaction.atomic():
+        RingCentralConnection.objects.get_or_create(
+            user=user,
+            defaults={"kind": RingCentralConnection.Kind.USER, "status": Status.SIGNED_OUT},
+        )
         connection = connection_lock_for_user(user_id=user.pk)
-        replaced = ""
-        if connection is None:
-            connection = RingCentralConnection(user=user, kind=RingCentralConnection.Kind.USER)
-        elif connection.refresh_token_ciphertext or connection.access_token_ciphertext:
-            replaced = _any_token(connection)
+        replaced = _any_token(connection)
         connection.account_id = extension.account_id or connection.account_id
         connection.extension_id = str(extension.id)
         connection.refresh_token_ciphertext = ""

@@ -272,3 +272,33 @@ def test_jwt_connection_whose_refresh_is_refused_uses_the_jwt_again(ringcentral,
         ("urn:ietf:params:oauth:grant-type:jwt-bearer", 200),
     ]
     assert RingCentralConnection.objects.get(pk=connection.pk).status == "active"
+
+
+@pytest.mark.django_db
+def test_refresh_token_expired_at_ringcentral_ends_in_needs_reauth(ringcentral):
+    # given a week passes at RingCentral: the refresh token has expired there
+    connection = signed_in(ringcentral)
+    ringcentral.advance(604800 + 60)
+    expire_locally(connection)
+    # when a token is asked for, then RingCentral refuses the refresh once, and that is final
+    with pytest.raises(ConnectionNeedsSignIn):
+        access_token_get(connection_id=connection.pk)
+    assert [r["status"] for r in ringcentral.requests(**REFRESH)] == [400]
+    assert RingCentralConnection.objects.get().status == "needs_reauth"
+
+
+@pytest.mark.django_db
+def test_refresh_token_we_know_expired_is_not_even_sent(ringcentral):
+    connection = signed_in(ringcentral)
+    RingCentralConnection.objects.filter(pk=connection.pk).update(
+        refresh_token_expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    expire_locally(connection)
+    with pytest.raises(ConnectionNeedsSignIn):
+        access_token_get(connection_id=connection.pk)
+    assert ringcentral.requests(**REFRESH) == []
+    connection.refresh_from_db()
+    assert (connection.status, connection.status_detail) == (
+        "needs_reauth",
+        "Refresh refused: the RingCentral sign-in has expired",
+    )
