@@ -9,8 +9,9 @@ allauth's own token copy (`SocialToken`) is never stored: SOCIALACCOUNT_STORE_TO
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from allauth.socialaccount.providers.oauth2.client import OAuth2Client, OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import (
     OAuth2Adapter,
     OAuth2CallbackView,
@@ -50,8 +51,18 @@ class SignInFailed(OAuth2Error):
         return cls(f"{step}_failed", exc.message + code)
 
 
+class RingCentralOAuth2Client(OAuth2Client):
+    def get_redirect_url(self, authorization_url, scope, extra_params) -> str:
+        # RingCentral grants the app's configured permissions; send no empty `scope=`.
+        url = super().get_redirect_url(authorization_url, scope, extra_params)
+        parts = urlsplit(url)
+        query = [(k, v) for k, v in parse_qsl(parts.query) if not (k == "scope" and not v)]
+        return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 class RingCentralOAuth2Adapter(OAuth2Adapter):
     provider_id = "ringcentral"
+    client_class = RingCentralOAuth2Client
 
     @property
     def authorize_url(self) -> str:

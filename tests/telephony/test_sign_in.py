@@ -141,6 +141,26 @@ def test_sign_in_returns_to_next_but_never_to_another_site(ringcentral):
     assert scheme_relative["Location"] == "/"
 
 
+def test_authorize_request_carries_state_and_an_s256_challenge(ringcentral, client, settings):
+    authorize = urlsplit(start_sign_in(client))
+    query = parse_qs(authorize.query)
+    assert f"{authorize.scheme}://{authorize.netloc}" == settings.RINGCENTRAL_SERVER
+    assert authorize.path == "/restapi/oauth/authorize"
+    assert sorted(query) == [
+        "client_id",
+        "code_challenge",
+        "code_challenge_method",
+        "redirect_uri",
+        "response_type",
+        "state",
+    ]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == ["http://testserver/accounts/ringcentral/login/callback/"]
+    assert len(query["state"][0]) >= 16
+    assert len(query["code_challenge"][0]) == 43
+
+
 def test_getting_the_login_url_only_offers_a_button(ringcentral, client):
     response = client.get("/accounts/ringcentral/login/")
     assert response.status_code == 200
