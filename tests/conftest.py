@@ -9,7 +9,7 @@ from tests.support.processes import start_celery_worker, start_daphne
 from tests.support.sandbox import SandboxClient, start_sandbox
 from tests.support.webhooks import WebhookReceiver
 
-pytest_plugins = ["tests.support.browser"]
+pytest_plugins = ["tests.support.browser", "tests.support.ringcentral"]
 
 LOG_DIR = Path(os.environ.get("TEST_LOG_DIR", "var/test-logs")).resolve()
 
