@@ -10,6 +10,7 @@ from typing import Literal, TypedDict
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from django.urls import reverse
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +30,16 @@ class NoticeEvent(TypedDict):
     message: str
 
 
-LiveEvent = NoticeEvent
+class RingCentralNeedsSignInEvent(TypedDict):
+    """The person's RingCentral connection stopped working (refresh refused, session revoked):
+    show the sign-in banner. Sent once, when the connection changes to needs-sign-in."""
+
+    type: Literal["ringcentral.needs_reauth"]
+    message: str
+    sign_in_url: str
+
+
+LiveEvent = NoticeEvent | RingCentralNeedsSignInEvent
 
 
 def publish(*, groups: list[str], event: LiveEvent) -> None:
@@ -51,3 +61,15 @@ def publish(*, groups: list[str], event: LiveEvent) -> None:
 
 def publish_on_commit(*, groups: list[str], event: LiveEvent) -> None:
     transaction.on_commit(lambda: publish(groups=groups, event=event))
+
+
+def publish_ringcentral_needs_sign_in(user_id: int) -> None:
+    """Tell one person, after the current transaction commits, to sign in with RingCentral
+    again. Installed as telephony's needs-reauth notifier (see `CtiConfig.ready`)."""
+    event: RingCentralNeedsSignInEvent = {
+        "type": "ringcentral.needs_reauth",
+        "message": "Your RingCentral connection has stopped working. Sign in with RingCentral "
+        "again to keep calls and messages flowing.",
+        "sign_in_url": reverse("ringcentral_login"),
+    }
+    publish_on_commit(groups=[user_group(user_id)], event=event)

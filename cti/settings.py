@@ -48,8 +48,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
+    "allauth",
+    "allauth.account",
+    "allauth.socialaccount",
     "crm",
     "telephony",
+    "telephony.oauth",
     "cti",
 ]
 
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "telephony.middleware.RingCentralErrorMiddleware",
 ]
 
 ROOT_URLCONF = "cti.urls"
@@ -79,6 +85,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cti.context_processors.navigation",
+                "telephony.context_processors.ringcentral",
             ],
         },
     },
@@ -158,6 +165,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     # Lets /healthz tell whether beat is alive: beat enqueues it, a worker stamps the time.
     "beat-heartbeat": {"task": "cti.tasks.beat_heartbeat", "schedule": 30.0},
+    # Mirrors the account's user extensions (numbers, names, who is linked to whom). People and
+    # numbers change rarely; a list page costs one Medium-group request.
+    "ringcentral-directory-sync": {"task": "telephony.tasks.directory_sync", "schedule": 1800.0},
 }
 
 # --- Auth -----------------------------------------------------------------------------------
@@ -170,6 +180,19 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+
+# Sign in with RingCentral (django-allauth, provider `telephony.oauth`). Users are linked by
+# extension id only; allauth keeps no tokens (the vault, telephony.tokens, does, encrypted).
+ACCOUNT_ADAPTER = "telephony.oauth.adapter.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "telephony.oauth.adapter.RingCentralSocialAccountAdapter"
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_DISPLAY = "telephony.oauth.adapter.user_display"
+SOCIALACCOUNT_QUERY_EMAIL = False
+SOCIALACCOUNT_LOGIN_ON_GET = False  # starting a sign-in takes a POST (no login CSRF)
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_USER_DISPLAY = "telephony.oauth.adapter.user_display"
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
@@ -209,6 +232,11 @@ RINGCENTRAL_JWT = env_str("RINGCENTRAL_JWT")
 # Public base URL at which RingCentral reaches our webhook endpoint.
 RINGCENTRAL_WEBHOOK_BASE_URL = env_str("RINGCENTRAL_WEBHOOK_BASE_URL").rstrip("/")
 RINGCENTRAL_HTTP_TIMEOUT = env_int("RINGCENTRAL_HTTP_TIMEOUT", 15)
+# Host of media links (recordings, attachments): https://media.ringcentral.com in production.
+# The client sends a token only to this host and RINGCENTRAL_SERVER's.
+RINGCENTRAL_MEDIA_SERVER = (env_str("RINGCENTRAL_MEDIA_SERVER") or RINGCENTRAL_SERVER).rstrip("/")
+# Refresh an access token this many seconds before it expires (at most a quarter of its life).
+RINGCENTRAL_REFRESH_MARGIN = env_int("RINGCENTRAL_REFRESH_MARGIN", 300)
 
 # Fernet keys (url-safe base64, 32 bytes) for tokens at rest, newest first; older keys
 # still decrypt. Development derives one from SECRET_KEY so nothing needs to be set.

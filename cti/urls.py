@@ -3,12 +3,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from cti import views
+from telephony import views as telephony_views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", telephony_views.sign_out, name="logout"),
+    path("accounts/", include("telephony.oauth.urls")),
+    path("", include("telephony.urls")),
     path("admin/", admin.site.urls),
     path("", include("crm.urls")),
 ]

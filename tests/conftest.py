@@ -6,6 +6,10 @@ import redis
 from django.conf import settings
 
 from tests.support.processes import start_celery_worker, start_daphne
+from tests.support.sandbox import SandboxClient, start_sandbox
+from tests.support.webhooks import WebhookReceiver
+
+pytest_plugins = ["tests.support.browser", "tests.support.ringcentral"]
 
 LOG_DIR = Path(os.environ.get("TEST_LOG_DIR", "var/test-logs")).resolve()
 
@@ -62,3 +66,29 @@ def close_other_sessions() -> None:
             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
             "WHERE datname = current_database() AND pid <> pg_backend_pid()"
         )
+
+
+@pytest.fixture(scope="session")
+def sandbox() -> SandboxClient:
+    """The RingCentral sandbox (`python -m sandbox`) on a free port, for the whole session.
+    Tests that change its state use `fresh_sandbox` (or reset it themselves)."""
+    server, client = start_sandbox(LOG_DIR)
+    yield client
+    client.close()
+    server.stop()
+
+
+@pytest.fixture
+def fresh_sandbox(sandbox: SandboxClient) -> SandboxClient:
+    """The session's sandbox, reset to a freshly seeded account before the test."""
+    sandbox.reset()
+    return sandbox
+
+
+@pytest.fixture
+def webhook_receiver() -> WebhookReceiver:
+    """A local HTTP server that answers the webhook validation handshake and records
+    deliveries (`.deliveries`, `.wait_for(n)`); `.set(status=500, delay=...)` changes it."""
+    receiver = WebhookReceiver()
+    yield receiver
+    receiver.close()

@@ -23,6 +23,24 @@
     box.appendChild(item);
   }
 
+  // Same markup as templates/telephony/_needs_sign_in_banner.html, shown without a reload.
+  function showSignInBanner(event) {
+    const box = document.getElementById("banners");
+    if (!box || document.getElementById("ringcentral-banner")) return;
+    const banner = document.createElement("div");
+    banner.className = "banner banner-warning";
+    banner.id = "ringcentral-banner";
+    banner.setAttribute("role", "alert");
+    const text = document.createElement("span");
+    text.textContent = event.message;
+    const link = document.createElement("a");
+    link.className = "button";
+    link.href = event.sign_in_url + "?next=" + encodeURIComponent(location.pathname + location.search);
+    link.textContent = "Sign in with RingCentral";
+    banner.append(text, link);
+    box.prepend(banner);
+  }
+
   function connect() {
     const scheme = location.protocol === "https:" ? "wss://" : "ws://";
     const socket = new WebSocket(scheme + location.host + url);
@@ -31,6 +49,7 @@
       let event;
       try { event = JSON.parse(msg.data); } catch (e) { return; }
       if (event.type === "notice") showNotice(event);
+      if (event.type === "ringcentral.needs_reauth") showSignInBanner(event);
       document.dispatchEvent(new CustomEvent("callboard:live", { detail: event }));
     });
     socket.addEventListener("close", function (e) {

@@ -1,0 +1,97 @@
+"""Media the sandbox serves: generated audio of a given length, and byte responses that honour
+`Range` (RingCentral's media host answers `Range: bytes=a-b` with 206; CONTRACT §11).
+
+Used by every media endpoint (recordings, message attachments) so they behave the same.
+"""
+
+import io
+import math
+import re
+import wave
+from array import array
+
+from starlette.responses import Response
+
+from sandbox.core.errors import ApiError
+
+WAV_RATE = 8000
+_RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+
+
+def wav_audio(duration_s: float, *, seed: int = 0) -> bytes:
+    """A real 8 kHz mono 16-bit PCM WAV of exactly `duration_s` seconds.
+
+    The sound is a soft two-tone pattern that changes with `seed`, so different recordings are
+    audibly and byte-wise different while staying small (16 kB per second).
+    """
+    frames = max(1, round(duration_s * WAV_RATE))
+    low = 330 + (seed % 7) * 40
+    high = low * 1.5
+    # One second of sound (two half-second tones under a soft envelope), repeated: long
+    # recordings cost no more to build than short ones.
+    second = array("h")
+    for i in range(WAV_RATE):
+        t = i / WAV_RATE
+        tone = low if i < WAV_RATE // 2 else high
+        envelope = 0.5 - 0.5 * math.cos(2 * math.pi * ((t * 2) % 1))
+        second.append(int(6000 * envelope * math.sin(2 * math.pi * tone * t)))
+    block = second.tobytes()
+    whole, rest = divmod(frames, WAV_RATE)
+    samples = block * whole + block[: rest * 2]
+    buffer = io.BytesIO()
+    with wave.open(buffer, "wb") as out:
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(WAV_RATE)
+        out.writeframes(samples)
+    return buffer.getvalue()
+
+
+def wav_duration(content: bytes) -> float:
+    with wave.open(io.BytesIO(content)) as audio:
+        return audio.getnframes() / audio.getframerate()
+
+
+def range_not_satisfiable(size: int) -> ApiError:
+    return ApiError(
+        416,
+        "CMN-107",
+        "Requested Range Not Satisfiable",
+        headers={"Content-Range": f"bytes */{size}"},
+    )
+
+
+def media_response(
+    range_header: str | None,
+    content: bytes,
+    *,
+    content_type: str,
+    filename: str | None = None,
+    disposition: str = "Inline",
+) -> Response:
+    """200 with the whole content, or 206 with the requested slice for a single byte range.
+
+    A malformed or multi-range header is ignored (whole content, as servers may do); a range
+    that starts past the end is 416 `CMN-107`.
+    """
+    size = len(content)
+    headers = {"Accept-Ranges": "bytes"}
+    if filename:
+        kind = "attachment" if disposition.lower() == "attachment" else "inline"
+        headers["Content-Disposition"] = f'{kind}; filename="{filename}"'
+    match = _RANGE.match((range_header or "").strip())
+    if not match or (not match.group(1) and not match.group(2)):
+        return Response(content, 200, headers=headers, media_type=content_type)
+    first, last = match.group(1), match.group(2)
+    if first:
+        start = int(first)
+        end = min(int(last), size - 1) if last else size - 1
+        if start >= size or (last and int(last) < start):
+            raise range_not_satisfiable(size)
+    else:
+        suffix = int(last)
+        if suffix == 0:
+            raise range_not_satisfiable(size)
+        start, end = max(0, size - suffix), size - 1
+    headers["Content-Range"] = f"bytes {start}-{end}/{size}"
+    return Response(content[start : end + 1], 206, headers=headers, media_type=content_type)

@@ -1,0 +1,62 @@
+"""RingCentral list paging: `paging` + `navigation` blocks (CONTRACT §4.1)."""
+
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlencode
+
+from sandbox.core.errors import invalid_parameter
+
+
+def page_params(query, *, default_per_page: int = 100, max_per_page: int = 1000) -> tuple[int, int]:
+    """Read `page` and `perPage` from the query (400 CMN-101 when not a number in range)."""
+    page = _positive(query.get("page"), "page", 1, None)
+    per_page = _positive(query.get("perPage"), "perPage", default_per_page, max_per_page)
+    return page, per_page
+
+
+def _positive(raw: str | None, name: str, default: int, maximum: int | None) -> int:
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise invalid_parameter(name, raw) from None
+    if value < 1 or (maximum is not None and value > maximum):
+        raise invalid_parameter(name, raw)
+    return value
+
+
+def paginate(
+    items: Sequence[Any],
+    *,
+    page: int,
+    per_page: int,
+    base_uri: str,
+    query_items: list[tuple[str, str]],
+) -> dict[str, Any]:
+    """Slice `items` and build `uri`, `records`, `paging`, `navigation`. `query_items` are the
+    request's query parameters other than page/perPage, kept in every navigation URI."""
+    total = len(items)
+    total_pages = max(1, -(-total // per_page))
+    start = (page - 1) * per_page
+    records = list(items[start : start + per_page])
+
+    def uri(p: int) -> str:
+        return f"{base_uri}?{urlencode([*query_items, ('page', p), ('perPage', per_page)])}"
+
+    paging: dict[str, Any] = {
+        "page": page,
+        "totalPages": total_pages,
+        "perPage": per_page,
+        "totalElements": total,
+    }
+    if records:
+        paging["pageStart"] = start
+        paging["pageEnd"] = start + len(records) - 1
+    navigation: dict[str, Any] = {"firstPage": {"uri": uri(1)}}
+    if page < total_pages:
+        navigation["nextPage"] = {"uri": uri(page + 1)}
+    if page > 1:
+        navigation["previousPage"] = {"uri": uri(min(page - 1, total_pages))}
+    navigation["lastPage"] = {"uri": uri(total_pages)}
+    return {"uri": uri(page), "records": records, "paging": paging, "navigation": navigation}

@@ -1,0 +1,507 @@
+"""The one module that speaks HTTP to RingCentral.
+
+Every call: a timeout; bearer auth from a `TokenSource` (the token vault), with one refresh and
+one retry when RingCentral answers 401; the rate-limit group of the operation checked before
+sending and updated from the response headers (see `ratelimit`); network errors and 5xx retried
+a bounded number of times with jittered backoff, 4xx never; failures raised as the typed errors
+of `errors`; one log line per attempt (method, path, status, duration, rate-limit headers, never
+a token or a query string).
+
+A `RetryPolicy` says how long a caller can afford to wait: web requests (`WEB`) never sleep more
+than a second, so a longer rate-limit wait raises `RateLimited` for the view to report; Celery
+tasks (`TASK`) also raise it and retry themselves with its `retry_after` as the countdown.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import IO, Any
+from urllib.parse import urljoin, urlsplit
+
+import requests
+from django.conf import settings
+
+from telephony.ringcentral import ratelimit
+from telephony.ringcentral.errors import (
+    AuthExpired,
+    AuthRevoked,
+    InvalidRequest,
+    NotFound,
+    PermissionMissing,
+    ProviderError,
+    RateLimited,
+    RingCentralError,
+)
+from telephony.ringcentral.types import Download, Extension, RateLimitInfo, TokenSet, TokenSource
+
+logger = logging.getLogger("telephony.ringcentral")
+
+TOKEN_PATH = "/restapi/oauth/token"  # noqa: S105 - a path, not a secret
+REVOKE_PATH = "/restapi/oauth/revoke"
+JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
+CHUNK = 64 * 1024
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How hard one call tries. `attempts` counts tries for network errors and 5xx; waits
+    between them are jittered exponential backoff, capped. A rate-limit wait up to
+    `max_rate_limit_sleep` seconds is slept through once; a longer one raises RateLimited."""
+
+    attempts: int
+    backoff_base: float
+    backoff_cap: float
+    max_rate_limit_sleep: float
+
+    def backoff(self, attempt: int) -> float:
+        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+
+
+WEB = RetryPolicy(attempts=2, backoff_base=0.2, backoff_cap=0.5, max_rate_limit_sleep=1.0)
+TASK = RetryPolicy(attempts=4, backoff_base=0.5, backoff_cap=4.0, max_rate_limit_sleep=2.0)
+# Revocation is fire-and-forget: one try, errors ignored by the caller (CONTRACT §2.3).
+ONCE = RetryPolicy(attempts=1, backoff_base=0, backoff_cap=0, max_rate_limit_sleep=0)
+
+
+class GrantedToken:
+    """A `TokenSource` for a token just granted (during sign-in), before it is in the vault."""
+
+    def __init__(self, token: str, *, rate_limit_key: str) -> None:
+        self._token = token
+        self.rate_limit_key = rate_limit_key
+
+    def access_token(self) -> str:
+        return self._token
+
+    def access_token_rejected(self, rejected: str) -> str:
+        raise AuthExpired("RingCentral refused the token it had just granted", status=401)
+
+
+class RingCentralClient:
+    """A session with RingCentral for one caller. `auth` supplies bearer tokens for API calls;
+    OAuth calls authenticate as the app (Basic with a client secret, else `client_id` in the
+    body, as public PKCE apps must). Not shared between threads."""
+
+    def __init__(
+        self,
+        *,
+        auth: TokenSource | None = None,
+        policy: RetryPolicy = WEB,
+        server: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        timeout: float | None = None,
+        budget: ratelimit.RateLimitBudget | None = None,
+    ) -> None:
+        self.auth = auth
+        self.policy = policy
+        self.server = (server or settings.RINGCENTRAL_SERVER).rstrip("/")
+        self.client_id = settings.RINGCENTRAL_CLIENT_ID if client_id is None else client_id
+        self.client_secret = (
+            settings.RINGCENTRAL_CLIENT_SECRET if client_secret is None else client_secret
+        )
+        read_timeout = float(timeout or settings.RINGCENTRAL_HTTP_TIMEOUT)
+        self.timeout = (min(5.0, read_timeout), read_timeout)
+        self.budget = budget or ratelimit.RateLimitBudget()
+        self.session = requests.Session()
+        self.session.headers.update({"Accept": "application/json", "User-Agent": "Callboard/1"})
+        media = getattr(settings, "RINGCENTRAL_MEDIA_SERVER", "") or self.server
+        self._trusted_hosts = {urlsplit(self.server).netloc, urlsplit(media).netloc}
+
+    def close(self) -> None:
+        self.session.close()
+
+    def __enter__(self) -> RingCentralClient:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # --- OAuth ----------------------------------------------------------------------------
+
+    def exchange_code(self, *, code: str, redirect_uri: str, code_verifier: str) -> TokenSet:
+        """Authorization code + PKCE verifier → tokens. Raises AuthRevoked when RingCentral
+        refuses the code or verifier (`invalid_grant`)."""
+        return self._token_request(
+            {
+                "grant_type": "authorization_code",
+                "code": code,
+                "redirect_uri": redirect_uri,
+                "code_verifier": code_verifier,
+            },
+            rate_limit_key=None,
+        )
+
+    def refresh(self, *, refresh_token: str, rate_limit_key: str | None = None) -> TokenSet:
+        """A refresh token → the rotated pair. Raises AuthRevoked when it is refused."""
+        return self._token_request(
+            {"grant_type": "refresh_token", "refresh_token": refresh_token},
+            rate_limit_key=rate_limit_key,
+        )
+
+    def jwt_grant(self, *, assertion: str, rate_limit_key: str | None = None) -> TokenSet:
+        """A JWT credential → tokens (the JWT bearer grant). Raises AuthRevoked when refused."""
+        return self._token_request(
+            {"grant_type": JWT_GRANT, "assertion": assertion}, rate_limit_key=rate_limit_key
+        )
+
+    def revoke(self, *, token: str) -> None:
+        """End the OAuth session the token belongs to (RingCentral ends the whole session)."""
+        self._send("POST", REVOKE_PATH, data=self._app_form({"token": token}), bearer=False)
+
+    def _token_request(self, form: dict[str, str], *, rate_limit_key: str | None) -> TokenSet:
+        response = self._send(
+            "POST",
+            TOKEN_PATH,
+            data=self._app_form(form),
+            bearer=False,
+            rate_limit_key=rate_limit_key,
+        )
+        return TokenSet.from_json(_json(response, "POST", TOKEN_PATH))
+
+    def _app_form(self, form: dict[str, str]) -> dict[str, str]:
+        if self.client_secret:
+            return form
+        return {**form, "client_id": self.client_id}
+
+    def _app_auth(self) -> tuple[str, str] | None:
+        return (self.client_id, self.client_secret) if self.client_secret else None
+
+    # --- API ------------------------------------------------------------------------------
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
+        return _json(self._send("GET", path, params=params), "GET", path)
+
+    def post(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> dict:
+        response = self._send("POST", path, json=body, params=params)
+        return _json(response, "POST", path) if response.content else {}
+
+    def put(self, path: str, body: Any = None) -> dict:
+        response = self._send("PUT", path, json=body)
+        return _json(response, "PUT", path) if response.content else {}
+
+    def patch(self, path: str, body: Any = None) -> dict:
+        response = self._send("PATCH", path, json=body)
+        return _json(response, "PATCH", path) if response.content else {}
+
+    def delete(self, path: str) -> None:
+        self._send("DELETE", path)
+
+    def records(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+        """Every record of a paged list, following `navigation.nextPage` until it is absent."""
+        url: str | None = path
+        query: Mapping[str, Any] | None = params
+        while url:
+            page = _json(self._send("GET", url, params=query), "GET", _path(url))
+            records = page.get("records")
+            if not isinstance(records, list):
+                raise ProviderError("paged response has no records list", path=_path(url))
+            yield from records
+            url = ((page.get("navigation") or {}).get("nextPage") or {}).get("uri")
+            query = None  # the next-page URI carries the query
+
+    def download(self, url: str, into: IO[bytes], *, max_bytes: int) -> Download:
+        """Stream a media body (recording, attachment) into a binary file object. Raises
+        InvalidRequest when it is larger than `max_bytes` (what was written is then partial)."""
+        response = self._send("GET", url, stream=True, accept="*/*")
+        size = 0
+        try:
+            for chunk in response.iter_content(CHUNK):
+                size += len(chunk)
+                if size > max_bytes:
+                    raise InvalidRequest(
+                        f"media is larger than {max_bytes} bytes", method="GET", path=_path(url)
+                    )
+                into.write(chunk)
+        except requests.RequestException as exc:
+            raise ProviderError(f"media download broke off: {exc}", path=_path(url)) from exc
+        finally:
+            response.close()
+        return Download(content_type=response.headers.get("Content-Type", ""), size=size)
+
+    # --- typed operations -----------------------------------------------------------------
+
+    def extension_me(self) -> Extension:
+        """The extension the token belongs to (with its account id)."""
+        return Extension.from_json(self.get("/restapi/v1.0/account/~/extension/~"))
+
+    def account_id(self) -> str:
+        """The id of the account the token belongs to."""
+        account = self.get("/restapi/v1.0/account/~")
+        if account.get("id") in (None, ""):
+            raise ProviderError("account record has no id", status=200)
+        return str(account["id"])
+
+    def account_extensions(
+        self,
+        *,
+        types: tuple[str, ...] = ("User",),
+        statuses: tuple[str, ...] = ("Enabled",),
+        per_page: int = 100,
+    ) -> Iterator[Extension]:
+        """Every extension of the account of the given types and statuses, all pages."""
+        params = {"type": list(types), "status": list(statuses), "perPage": per_page}
+        for record in self.records("/restapi/v1.0/account/~/extension", params):
+            yield Extension.from_json(record)
+
+    # --- transport ------------------------------------------------------------------------
+
+    def _send(
+        self,
+        method: str,
+        url_or_path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        data: Mapping[str, str] | None = None,
+        bearer: bool = True,
+        stream: bool = False,
+        accept: str | None = None,
+        rate_limit_key: str | None = None,
+    ) -> requests.Response:
+        url = self._url(url_or_path)
+        path = _path(url)
+        group = ratelimit.group_for(method, path)
+        if bearer:
+            if self.auth is None:
+                raise RuntimeError("this client has no token source for API calls")
+            rate_limit_key = self.auth.rate_limit_key
+        attempt, reauthorized, slept_for_limit = 0, False, False
+        token = ""
+        while True:
+            attempt += 1
+            if rate_limit_key and group:
+                slept = self._hold_back(
+                    rate_limit_key, group, method, path, may_sleep=not slept_for_limit
+                )
+                slept_for_limit = slept_for_limit or slept
+            headers = {"Accept": accept} if accept else {}
+            auth = None
+            if bearer:
+                token = token or self.auth.access_token()
+                headers["Authorization"] = f"Bearer {token}"
+            else:
+                auth = self._app_auth()
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=params,
+                    json=json,
+                    data=data,
+                    headers=headers,
+                    auth=auth,
+                    timeout=self.timeout,
+                    stream=stream,
+                    allow_redirects=False,
+                )
+            except requests.RequestException as exc:
+                _log_failure(method, path, started, attempt, exc)
+                if attempt < self.policy.attempts:
+                    time.sleep(self.policy.backoff(attempt))
+                    continue
+                raise ProviderError(
+                    f"RingCentral did not answer ({type(exc).__name__})",
+                    method=method,
+                    path=path,
+                ) from exc
+
+            limits = _rate_limit_info(response)
+            _log_call(method, path, response.status_code, started, attempt, limits)
+            status = response.status_code
+            if rate_limit_key and status != 429:  # a 429's wait is its Retry-After (below)
+                self._record_limits(rate_limit_key, group, limits)
+
+            if status < 400:
+                return response
+            if status == 401 and bearer and not reauthorized:
+                response.close()
+                reauthorized = True
+                token = self.auth.access_token_rejected(token)
+                attempt -= 1
+                continue
+            if status >= 500 and attempt < self.policy.attempts:
+                response.close()
+                time.sleep(self.policy.backoff(attempt))
+                continue
+            if status == 429:
+                wait = _retry_after(response)
+                bucket = group or limits.group
+                if rate_limit_key and bucket:
+                    self.budget.penalize(rate_limit_key, bucket, wait=wait)
+                if not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
+                    response.close()
+                    time.sleep(wait)
+                    slept_for_limit = True
+                    attempt -= 1
+                    continue
+            raise _error_from(response, method, path, bearer=bearer, group=group)
+
+    def _hold_back(
+        self, owner: str, group: str, method: str, path: str, *, may_sleep: bool
+    ) -> bool:
+        """Wait out (briefly) or refuse a call our side knows would be over the limit.
+        Returns True when it slept."""
+        wait = self.budget.reserve(owner, group)
+        if wait <= 0:
+            return False
+        if may_sleep and wait <= self.policy.max_rate_limit_sleep:
+            time.sleep(wait)
+            if self.budget.reserve(owner, group) <= 0:
+                return True
+        logger.info(
+            "ringcentral %s %s held back: %s group busy for %.1fs", method, path, group, wait
+        )
+        raise RateLimited(
+            f"holding back: the {group} rate-limit group is spent for {wait:.0f}s",
+            retry_after=wait,
+            group=group,
+            held_back=True,
+            status=429,
+            method=method,
+            path=path,
+        )
+
+    def _record_limits(self, owner: str, group: str | None, limits: RateLimitInfo) -> None:
+        # Our table names the bucket the pre-check reads; the header only fills in for
+        # operations the table does not know.
+        group = group or limits.group
+        if group and limits.remaining is not None and limits.window:
+            self.budget.observe(owner, group, remaining=limits.remaining, window=limits.window)
+
+    def _url(self, url_or_path: str) -> str:
+        if url_or_path.startswith("/"):
+            return self.server + url_or_path
+        url = urljoin(self.server + "/", url_or_path)
+        if urlsplit(url).netloc not in self._trusted_hosts:
+            # Never send a bearer token to a host a response named.
+            raise ProviderError(f"refusing to call untrusted host {urlsplit(url).netloc!r}")
+        return url
+
+
+def _path(url: str) -> str:
+    return urlsplit(url).path or url
+
+
+def _json(response: requests.Response, method: str, path: str) -> dict:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise ProviderError(
+            "RingCentral sent a body that is not JSON",
+            status=response.status_code,
+            method=method,
+            path=path,
+        ) from exc
+    if not isinstance(body, dict):
+        raise ProviderError("RingCentral sent an unexpected JSON body", method=method, path=path)
+    return body
+
+
+def _int_header(response: requests.Response, name: str) -> int | None:
+    raw = response.headers.get(name)
+    try:
+        return int(float(raw)) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _rate_limit_info(response: requests.Response) -> RateLimitInfo:
+    return RateLimitInfo(
+        group=(response.headers.get("X-Rate-Limit-Group") or "").strip().lower(),
+        limit=_int_header(response, "X-Rate-Limit-Limit"),
+        remaining=_int_header(response, "X-Rate-Limit-Remaining"),
+        window=_int_header(response, "X-Rate-Limit-Window"),
+    )
+
+
+def _retry_after(response: requests.Response) -> float:
+    """`Retry-After` (seconds), else `X-Rate-Limit-Window`, else 30 (CONTRACT §3.4)."""
+    for name in ("Retry-After", "X-Rate-Limit-Window"):
+        value = _int_header(response, name)
+        if value is not None and value >= 0:
+            return float(value)
+    return RateLimited.DEFAULT_WAIT
+
+
+def _error_body(response: requests.Response) -> tuple[str, str, str]:
+    """(oauth error, error code, message) from any error body, JSON or not."""
+    try:
+        body = response.json()
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        text = " ".join((response.text or "").split())[:200]
+        return "", "", text or response.reason or f"HTTP {response.status_code}"
+    first = {}
+    errors = body.get("errors")
+    if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+        first = errors[0]
+    oauth_error = str(body.get("error") or "")
+    code = str(first.get("errorCode") or body.get("errorCode") or oauth_error)
+    message = str(
+        first.get("message")
+        or body.get("message")
+        or body.get("error_description")
+        or oauth_error
+        or response.reason
+        or f"HTTP {response.status_code}"
+    )
+    return oauth_error, code, message
+
+
+def _error_from(
+    response: requests.Response, method: str, path: str, *, bearer: bool, group: str | None
+) -> RingCentralError:
+    status = response.status_code
+    oauth_error, code, message = _error_body(response)
+    response.close()
+    where = {"status": status, "error_code": code, "method": method, "path": path}
+    if status == 429:
+        group = group or _rate_limit_info(response).group
+        return RateLimited(message, retry_after=_retry_after(response), group=group, **where)
+    if oauth_error == "invalid_grant" or (not bearer and code in ("OAU-211", "OAU-213")):
+        return AuthRevoked(message, **where)
+    if status == 401 and bearer:
+        return AuthExpired(message, **where)
+    if status == 404:
+        return NotFound(message, **where)
+    if status == 403 and bearer:
+        return PermissionMissing(message, **where)
+    if status >= 500:
+        return ProviderError(message, **where)
+    return InvalidRequest(message, **where)
+
+
+def _log_call(
+    method: str, path: str, status: int, started: float, attempt: int, limits: RateLimitInfo
+) -> None:
+    logger.info(
+        "ringcentral %s %s -> %s in %.0fms attempt=%d group=%s limit=%s remaining=%s window=%s",
+        method,
+        path,
+        status,
+        (time.monotonic() - started) * 1000,
+        attempt,
+        limits.group or "-",
+        limits.limit if limits.limit is not None else "-",
+        limits.remaining if limits.remaining is not None else "-",
+        limits.window if limits.window is not None else "-",
+    )
+
+
+def _log_failure(method: str, path: str, started: float, attempt: int, exc: Exception) -> None:
+    logger.warning(
+        "ringcentral %s %s -> no answer (%s) after %.0fms attempt=%d",
+        method,
+        path,
+        type(exc).__name__,
+        (time.monotonic() - started) * 1000,
+        attempt,
+    )

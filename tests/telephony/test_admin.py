@@ -1,0 +1,79 @@
+import pytest
+from django.urls import reverse
+
+from telephony.models import RingCentralConnection, RingCentralExtension
+from tests.factories import UserFactory, agent
+from tests.telephony.vault import ACCESS, REFRESH, stored_connection
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    return client
+
+
+def test_admin_shows_connection_state_and_never_a_token(admin_client):
+    # given a stored connection
+    connection = stored_connection(agent(username="ann"))
+    # when an admin opens the list and the connection
+    listing = admin_client.get(reverse("admin:telephony_ringcentralconnection_changelist"))
+    detail = admin_client.get(
+        reverse("admin:telephony_ringcentralconnection_change", args=[connection.pk])
+    )
+    # then status, expiry and the account flag show, and neither token nor ciphertext does
+    for page in (listing, detail):
+        html = page.content.decode()
+        assert page.status_code == 200
+        assert "Active" in html
+        for secret in (ACCESS, REFRESH, connection.access_token_ciphertext[:20]):
+            assert secret not in html
+    assert "Access token expires at" in detail.content.decode()
+    assert "Is account connection" in detail.content.decode()
+
+
+def test_admin_designates_exactly_one_account_connection(admin_client):
+    first, second = stored_connection(agent()), stored_connection(agent())
+    url = reverse("admin:telephony_ringcentralconnection_changelist")
+    admin_client.post(
+        url, {"action": "designate_account_connection", "_selected_action": [first.pk]}
+    )
+    admin_client.post(
+        url, {"action": "designate_account_connection", "_selected_action": [second.pk]}
+    )
+    flagged = RingCentralConnection.objects.filter(is_account_connection=True)
+    assert list(flagged.values_list("pk", flat=True)) == [second.pk]
+
+
+def test_admin_refuses_to_designate_two_at_once(admin_client):
+    first, second = stored_connection(agent()), stored_connection(agent())
+    response = admin_client.post(
+        reverse("admin:telephony_ringcentralconnection_changelist"),
+        {"action": "designate_account_connection", "_selected_action": [first.pk, second.pk]},
+        follow=True,
+    )
+    assert "Choose exactly one connection." in response.content.decode()
+    assert not RingCentralConnection.objects.filter(is_account_connection=True).exists()
+
+
+def test_admin_links_a_directory_extension_to_a_user(admin_client):
+    # given a synced extension and an existing agent
+    row = RingCentralExtension.objects.create(rc_id=62100102, extension_number="102", name="Ben")
+    ben = agent(username="ben")
+    url = reverse("admin:telephony_ringcentralextension_change", args=[row.pk])
+    # when an admin links them
+    response = admin_client.post(url, {"user": ben.pk})
+    # then the extension belongs to that agent, and nothing else about it changed
+    assert response.status_code == 302
+    row.refresh_from_db()
+    assert (row.user, row.extension_number, row.name) == (ben, "102", "Ben")
+    listing = admin_client.get(reverse("admin:telephony_ringcentralextension_changelist"))
+    assert "Ben" in listing.content.decode()
+
+
+def test_admin_offers_no_allauth_app_or_token_pages(admin_client):
+    index = admin_client.get(reverse("admin:index")).content.decode()
+    assert "Social applications" not in index
+    assert "Social application tokens" not in index
+    assert "Social accounts" in index

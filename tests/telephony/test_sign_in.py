@@ -1,0 +1,375 @@
+"""Sign in with RingCentral against the sandbox: the flow, linking, and every way it can fail."""
+
+from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+
+import pytest
+from allauth.socialaccount.internal.statekit import STATES_SESSION_KEY
+from allauth.socialaccount.models import SocialAccount, SocialToken
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+from crm.roles import AGENTS
+from telephony import crypto
+from telephony.models import RingCentralConnection, RingCentralExtension
+from telephony.tokens import client_for_user
+from tests.factories import agent
+from tests.support.ringcentral import (
+    authorize_at_sandbox,
+    follow_callback,
+    sign_in,
+    start_sign_in,
+)
+from tests.support.sandbox import pkce_pair
+
+pytestmark = pytest.mark.django_db
+User = get_user_model()
+
+
+def signed_in_user(client: Client):
+    return User.objects.get(pk=client.session["_auth_user_id"])
+
+
+def nothing_stored(users_before: int) -> None:
+    assert User.objects.count() == users_before
+    assert RingCentralConnection.objects.count() == 0
+    assert SocialAccount.objects.count() == 0
+    assert SocialToken.objects.count() == 0
+
+
+def test_first_sign_in_creates_the_agent_from_the_extension(ringcentral, client):
+    # given a RingCentral user who has never used Callboard
+    alice = ringcentral.user("101")
+    # when she signs in with RingCentral
+    response = sign_in(client, ringcentral, alice)
+    # then she lands on the home page as a new agent made from her extension
+    assert response.status_code == 302
+    assert response["Location"] == "/"
+    user = signed_in_user(client)
+    assert (user.username, user.first_name, user.last_name, user.email) == (
+        alice["email"].lower(),
+        "Alice",
+        "Walker",
+        alice["email"],
+    )
+    assert user.extension_number == "101"
+    assert not user.has_usable_password()
+    assert list(user.groups.values_list("name", flat=True)) == [AGENTS]
+    assert "Welcome, Alice" in client.get("/").content.decode()
+    # and she is linked by extension id, with her tokens only in the vault
+    account = SocialAccount.objects.get()
+    assert (account.user, account.provider, account.uid) == (
+        user,
+        "ringcentral",
+        alice["extension_id"],
+    )
+    assert SocialToken.objects.count() == 0
+    connection = RingCentralConnection.objects.get()
+    assert (connection.user, connection.status, connection.extension_id) == (
+        user,
+        "active",
+        alice["extension_id"],
+    )
+    assert connection.account_id == ringcentral.credentials()["account_id"]
+    assert RingCentralExtension.objects.get(rc_id=int(alice["extension_id"])).user == user
+    # and the stored connection works
+    with client_for_user(user) as rc:
+        assert rc.extension_me().id == int(alice["extension_id"])
+
+
+def test_public_app_signs_in_with_pkce_and_no_client_secret(ringcentral_public, client, settings):
+    assert settings.RINGCENTRAL_CLIENT_SECRET == ""
+    ben = ringcentral_public.user("102")
+    response = sign_in(client, ringcentral_public, ben)
+    assert response.status_code == 302
+    user = signed_in_user(client)
+    assert user.extension_number == "102"
+    with client_for_user(user) as rc:
+        assert rc.extension_me().extension_number == "102"
+    grants = ringcentral_public.requests(path_prefix="/restapi/oauth/token")
+    assert [(g["grant_type"], g["status"]) for g in grants] == [("authorization_code", 200)]
+    assert grants[0]["client_id"] == ringcentral_public.app(public=True)[0]
+
+
+def test_later_sign_in_finds_the_user_by_extension_id_not_by_email(ringcentral, client):
+    # given Alice signed in once, then an admin changed her e-mail and username
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    user = signed_in_user(client)
+    User.objects.filter(pk=user.pk).update(username="alice.w", email="alice@elsewhere.example")
+    client.post("/logout/")
+    # when she signs in again
+    sign_in(client, ringcentral, alice)
+    # then she is the same user, and no one new was created
+    assert signed_in_user(client).pk == user.pk
+    assert User.objects.count() == 1
+    assert RingCentralConnection.objects.get().status == "active"
+
+
+def test_a_local_user_with_the_same_email_is_never_taken_over(ringcentral, client):
+    # given a local account that happens to have Alice's e-mail
+    alice = ringcentral.user("101")
+    local = agent(username="alice-local", email=alice["email"])
+    # when Alice signs in with RingCentral
+    sign_in(client, ringcentral, alice)
+    # then she gets a user of her own; the local account is untouched and unlinked
+    user = signed_in_user(client)
+    assert user.pk != local.pk
+    assert not SocialAccount.objects.filter(user=local).exists()
+    assert not RingCentralConnection.objects.filter(user=local).exists()
+
+
+def test_extension_an_admin_linked_beforehand_lands_on_that_user(ringcentral, client):
+    # given an admin linked Ben's extension to an existing agent in the directory
+    ben = ringcentral.user("102")
+    existing = agent(username="ben")
+    RingCentralExtension.objects.create(rc_id=int(ben["extension_id"]), user=existing)
+    # when Ben signs in for the first time
+    sign_in(client, ringcentral, ben)
+    # then he is that agent
+    assert signed_in_user(client).pk == existing.pk
+    assert User.objects.count() == 1
+    assert SocialAccount.objects.get().user == existing
+
+
+def test_sign_in_returns_to_next_but_never_to_another_site(ringcentral):
+    alice = ringcentral.user("101")
+    inside = sign_in(Client(), ringcentral, alice, next_url="/ringcentral/")
+    outside = sign_in(Client(), ringcentral, alice, next_url="https://evil.example/steal")
+    scheme_relative = sign_in(Client(), ringcentral, alice, next_url="//evil.example/")
+    assert inside["Location"] == "/ringcentral/"
+    assert outside["Location"] == "/"
+    assert scheme_relative["Location"] == "/"
+
+
+def test_authorize_request_carries_state_and_an_s256_challenge(ringcentral, client, settings):
+    authorize = urlsplit(start_sign_in(client))
+    query = parse_qs(authorize.query)
+    assert f"{authorize.scheme}://{authorize.netloc}" == settings.RINGCENTRAL_SERVER
+    assert authorize.path == "/restapi/oauth/authorize"
+    assert sorted(query) == [
+        "client_id",
+        "code_challenge",
+        "code_challenge_method",
+        "redirect_uri",
+        "response_type",
+        "state",
+    ]
+    assert query["code_challenge_method"] == ["S256"]
+    assert query["response_type"] == ["code"]
+    assert query["redirect_uri"] == ["http://testserver/accounts/ringcentral/login/callback/"]
+    assert len(query["state"][0]) >= 16
+    assert len(query["code_challenge"][0]) == 43
+
+
+def test_getting_the_login_url_only_offers_a_button(ringcentral, client):
+    response = client.get("/accounts/ringcentral/login/")
+    assert response.status_code == 200
+    assert "Continue to RingCentral" in response.content.decode()
+    assert ringcentral.requests(path_prefix="/restapi/oauth") == []
+
+
+def test_state_from_another_browser_is_refused_and_nothing_is_stored(ringcentral):
+    # given a sign-in started in one browser and completed at RingCentral
+    users_before = User.objects.count()
+    starter, victim = Client(), Client()
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(starter), ringcentral.user("101"))
+    # when the callback is opened in another browser (login CSRF)
+    response = follow_callback(victim, callback)
+    # then it is refused with a clear page, no tokens were asked for, nothing was stored
+    assert response.status_code == 400
+    assert "This sign-in was not started here" in response.content.decode()
+    assert "Nothing was saved." in response.content.decode()
+    assert ringcentral.requests(grant_type="authorization_code") == []
+    assert "_auth_user_id" not in victim.session
+    nothing_stored(users_before)
+
+
+def test_tampered_state_is_refused(ringcentral, client):
+    users_before = User.objects.count()
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), ringcentral.user("101"))
+    response = follow_callback(client, callback.replace("state=", "state=x"))
+    assert response.status_code == 400
+    assert "This sign-in was not started here" in response.content.decode()
+    nothing_stored(users_before)
+
+
+def test_replayed_callback_is_refused_and_changes_nothing(ringcentral, client):
+    # given Alice signed in
+    alice = ringcentral.user("101")
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), alice)
+    follow_callback(client, callback)
+    connection = RingCentralConnection.objects.get()
+    # when the same callback is replayed
+    replay = follow_callback(client, callback)
+    # then its state is spent: refused, no token request, connection unchanged
+    assert replay.status_code == 400
+    assert "This sign-in was not started here" in replay.content.decode()
+    assert len(ringcentral.requests(grant_type="authorization_code")) == 1
+    assert RingCentralConnection.objects.get().access_token_ciphertext == (
+        connection.access_token_ciphertext
+    )
+
+
+def test_replayed_code_with_a_fresh_state_is_refused_by_ringcentral(ringcentral, client):
+    # given Alice signed in with a code
+    alice = ringcentral.user("101")
+    used = authorize_at_sandbox(ringcentral, start_sign_in(client), alice)
+    follow_callback(client, used)
+    before = RingCentralConnection.objects.get()
+    # when an attacker pairs the used code with a state from a new sign-in in that browser
+    fresh = urlsplit(start_sign_in(client))
+    state = parse_qs(fresh.query)["state"][0]
+    code = parse_qs(urlsplit(used).query)["code"][0]
+    response = client.get(
+        "/accounts/ringcentral/login/callback/?" + urlencode({"code": code, "state": state})
+    )
+    # then RingCentral refuses the code and nothing changes
+    assert response.status_code == 400
+    assert "RingCentral refused the sign-in" in response.content.decode()
+    after = RingCentralConnection.objects.get()
+    assert after.access_token_ciphertext == before.access_token_ciphertext
+    assert len(ringcentral.sessions(extension_id=alice["extension_id"])) == 1
+
+
+def test_wrong_verifier_is_refused_and_nothing_is_stored(ringcentral, client):
+    # given the authorize request carried a challenge that is not ours (an injected one)
+    users_before = User.objects.count()
+    authorize = urlsplit(start_sign_in(client))
+    query = parse_qs(authorize.query)
+    query["code_challenge"] = [pkce_pair()[1]]
+    forged = urlunsplit(authorize._replace(query=urlencode(query, doseq=True)))
+    callback = authorize_at_sandbox(ringcentral, forged, ringcentral.user("101"))
+    # when the callback arrives, our verifier does not match that challenge
+    response = follow_callback(client, callback)
+    # then RingCentral refuses the exchange, the page says so, and nothing is stored
+    assert response.status_code == 400
+    assert "RingCentral refused the sign-in" in response.content.decode()
+    assert [r["status"] for r in ringcentral.requests(grant_type="authorization_code")] == [400]
+    nothing_stored(users_before)
+
+
+def test_missing_verifier_stops_before_asking_for_tokens(ringcentral, client):
+    # given a sign-in whose stored state lost its PKCE verifier
+    users_before = User.objects.count()
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), ringcentral.user("101"))
+    session = client.session
+    states = session[STATES_SESSION_KEY]
+    for stashed in states.values():
+        stashed[0].pop("pkce_code_verifier", None)
+    session[STATES_SESSION_KEY] = states
+    session.save()
+    # when the callback arrives
+    response = follow_callback(client, callback)
+    # then the code is never exchanged
+    assert response.status_code == 400
+    assert "This sign-in cannot be verified" in response.content.decode()
+    assert ringcentral.requests(grant_type="authorization_code") == []
+    nothing_stored(users_before)
+
+
+def test_denied_consent_says_so_and_stores_nothing(ringcentral, client):
+    users_before = User.objects.count()
+    callback = authorize_at_sandbox(
+        ringcentral, start_sign_in(client), ringcentral.user("101"), deny=True
+    )
+    response = follow_callback(client, callback)
+    assert response.status_code == 403
+    assert "You declined access" in response.content.decode()
+    nothing_stored(users_before)
+
+
+@pytest.mark.parametrize(
+    ("fault", "status", "says", "attempts"),
+    [
+        (
+            {"kind": "http_error", "status": 503, "count": 2},
+            502,
+            "RingCentral&#x27;s token service failed",
+            [503, 503],
+        ),
+        (
+            {
+                "kind": "http_error",
+                "status": 500,
+                "body": "<html>upstream broke</html>",
+                "content_type": "text/html",
+                "count": 2,
+            },
+            502,
+            "RingCentral said: &lt;html&gt;upstream broke&lt;/html&gt;",
+            [500, 500],
+        ),
+        ({"kind": "rate_limit", "retry_after": 40}, 429, "Try again in 40 seconds.", [429]),
+    ],
+    ids=["5xx", "non-json", "429"],
+)
+def test_token_endpoint_error_ends_on_a_clear_page(
+    ringcentral, client, fault, status, says, attempts
+):
+    users_before = User.objects.count()
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), ringcentral.user("101"))
+    ringcentral.add_fault(path="/restapi/oauth/token", **fault)
+    response = follow_callback(client, callback)
+    assert response.status_code == status
+    assert says in response.content.decode()
+    assert "Nothing was saved." in response.content.decode()
+    token_calls = ringcentral.requests(path_prefix="/restapi/oauth/token")
+    assert [r["status"] for r in token_calls] == attempts
+    nothing_stored(users_before)
+
+
+def test_logout_revokes_the_ringcentral_session_and_ends_ours(ringcentral, client):
+    # given Alice signed in
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    # when she logs out
+    response = client.post("/logout/")
+    # then the RingCentral session is gone, our copy of its tokens too, and she is signed out
+    assert response.status_code == 302
+    assert response["Location"] == "/login/"
+    [session] = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert session["active"] is False
+    connection = RingCentralConnection.objects.get()
+    assert connection.status == "signed_out"
+    assert connection.access_token_ciphertext == connection.refresh_token_ciphertext == ""
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client):
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    ringcentral.add_fault("http_error", path="/restapi/oauth/revoke", status=503)
+    response = client.post("/logout/")
+    assert response.status_code == 302
+    assert [r["status"] for r in ringcentral.requests(path_prefix="/restapi/oauth/revoke")] == [503]
+    assert RingCentralConnection.objects.get().status == "signed_out"
+    assert "_auth_user_id" not in client.session
+
+
+def test_no_token_text_anywhere_in_the_database_after_sign_in(ringcentral, client):
+    from django.db import connection as db
+
+    sign_in(client, ringcentral, ringcentral.user("101"))
+    stored = RingCentralConnection.objects.get()
+    access = crypto.decrypt(stored.access_token_ciphertext)
+    refresh = crypto.decrypt(stored.refresh_token_ciphertext)
+    with db.cursor() as cursor:
+        for table in (
+            "telephony_ringcentralconnection",
+            "socialaccount_socialaccount",
+            "socialaccount_socialtoken",
+            "django_session",
+        ):
+            cursor.execute(f"SELECT t::text FROM {table} t")  # noqa: S608 - fixed names
+            dump = " ".join(row[0] for row in cursor.fetchall())
+            assert access not in dump, table
+            assert refresh not in dump, table
+
+
+def test_without_a_configured_app_the_sign_in_page_says_so(settings, client):
+    settings.RINGCENTRAL_CLIENT_ID = ""
+    login_page = client.get("/login/").content.decode()
+    response = client.post("/accounts/ringcentral/login/")
+    assert "Sign in with RingCentral" not in login_page
+    assert response.status_code == 503
+    assert "Sign in with RingCentral is not set up" in response.content.decode()
