@@ -1,7 +1,21 @@
+from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db.models import Count
 
-from crm.models import User
+from crm.models import (
+    CallLog,
+    Company,
+    Contact,
+    ContactImport,
+    ContactPhone,
+    Disposition,
+    MessageLog,
+    Note,
+    User,
+)
+from crm.phones import InvalidPhoneNumber
+from crm.services import company_refresh_derived, contact_refresh_derived, phone_row_values
 
 
 @admin.register(User)
@@ -18,3 +32,328 @@ class UserAdmin(BaseUserAdmin):
     list_filter = ("groups", "is_staff", "is_active")
     search_fields = ("username", "first_name", "last_name", "email", "extension_number")
     fieldsets = (*BaseUserAdmin.fieldsets, ("RingCentral", {"fields": ("extension_number",)}))
+
+
+class SaveEditedFieldsOnly:
+    """Save only what the admin form edits: a full save would write back denormalised columns
+    (last activity) read before a concurrent call or message moved them."""
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            obj.save(update_fields=[*form.changed_data, "updated_at"])
+        else:
+            obj.save()
+
+
+class PhoneAdminForm(forms.ModelForm):
+    """A number as typed; its E.164 form and matching keys are derived, never typed."""
+
+    class Meta:
+        model = ContactPhone
+        fields = ("raw", "kind")
+
+    def clean_raw(self) -> str:
+        raw = self.cleaned_data["raw"]
+        try:
+            self.derived = phone_row_values(raw=raw)
+        except InvalidPhoneNumber as exc:
+            raise forms.ValidationError(f"'{raw}' {exc}") from exc
+        return self.derived["raw"]
+
+    def save(self, commit=True):
+        for name, value in getattr(self, "derived", {}).items():
+            setattr(self.instance, name, value)
+        return super().save(commit)
+
+
+class ContactPhoneInline(admin.TabularInline):
+    model = ContactPhone
+    form = PhoneAdminForm
+    extra = 1
+    fields = ("raw", "kind", "e164", "country_assumed")
+    readonly_fields = ("e164", "country_assumed")
+
+
+class NoteInline(admin.StackedInline):
+    model = Note
+    extra = 0
+    fields = ("body", "author", "created_at")
+    readonly_fields = ("author", "created_at")
+
+
+@admin.register(Company)
+class CompanyAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
+    list_display = ("name", "industry", "domain", "contact_count", "last_activity_at")
+    search_fields = ("name", "domain", "industry")
+    list_filter = ("industry",)
+    readonly_fields = ("last_activity_at", "created_at", "updated_at")
+    ordering = ("name",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(contact_count=Count("contacts"))
+
+    @admin.display(ordering="contact_count", description="Contacts")
+    def contact_count(self, obj) -> int:
+        return obj.contact_count
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        company_refresh_derived(company=obj)
+
+
+@admin.register(Contact)
+class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
+    list_display = (
+        "name",
+        "company",
+        "email",
+        "primary_phone",
+        "status",
+        "owner",
+        "last_activity_at",
+    )
+    list_filter = ("status", "owner", "created_at")
+    list_select_related = ("company", "owner")
+    search_fields = (
+        "first_name",
+        "last_name",
+        "email",
+        "secondary_email",
+        "company__name",
+        "phones__e164",
+    )
+    autocomplete_fields = ("company", "owner")
+    readonly_fields = ("last_activity_at", "created_at", "updated_at")
+    fields = (
+        ("first_name", "last_name"),
+        "title",
+        "company",
+        ("email", "secondary_email"),
+        ("status", "owner"),
+        ("last_activity_at", "created_at", "updated_at"),
+    )
+    inlines = (ContactPhoneInline, NoteInline)
+    date_hierarchy = "created_at"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("phones")
+
+    @admin.display(description="Phone")
+    def primary_phone(self, obj) -> str:
+        phones = list(obj.phones.all())
+        return phones[0].e164 if phones else "—"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        contact_refresh_derived(contact=form.instance)
+
+
+@admin.register(ContactPhone)
+class ContactPhoneAdmin(admin.ModelAdmin):
+    form = PhoneAdminForm
+    list_display = ("e164", "raw", "kind", "contact", "country_assumed")
+    list_filter = ("kind", "country_assumed")
+    list_select_related = ("contact",)
+    search_fields = ("e164", "raw", "national_number", "contact__first_name", "contact__last_name")
+    autocomplete_fields = ("contact",)
+    fields = ("contact", "raw", "kind", "e164", "national_number", "country_assumed", "tail")
+    readonly_fields = ("e164", "national_number", "country_assumed", "tail")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        contact_refresh_derived(contact=obj.contact)
+
+
+@admin.register(Disposition)
+class DispositionAdmin(admin.ModelAdmin):
+    list_display = ("name", "description", "is_active", "position", "call_count")
+    list_editable = ("is_active", "position")
+    list_filter = ("is_active",)
+    search_fields = ("name", "description")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(call_count=Count("calls"))
+
+    @admin.display(ordering="call_count", description="Calls")
+    def call_count(self, obj) -> int:
+        return obj.call_count
+
+
+class HasRecordingFilter(admin.SimpleListFilter):
+    title = "recording"
+    parameter_name = "recording"
+
+    def lookups(self, request, model_admin):
+        return (("yes", "With recording"), ("no", "Without recording"))
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.exclude(recording_id="")
+        if self.value() == "no":
+            return queryset.filter(recording_id="")
+        return queryset
+
+
+CALL_RC_FIELDS = (
+    "rc_id",
+    "session_id",
+    "telephony_session_id",
+    "call_type",
+    "direction",
+    "action",
+    "result",
+    "reason",
+    "start_time",
+    "duration_seconds",
+    "from_number",
+    "from_name",
+    "from_extension_number",
+    "to_number",
+    "to_name",
+    "to_extension_number",
+    "remote_number",
+    "remote_e164",
+    "agent",
+    "recording_id",
+    "recording_content_uri",
+    "recording_type",
+    "recording_duration_seconds",
+    "rc_last_modified",
+)
+
+
+@admin.register(CallLog)
+class CallLogAdmin(admin.ModelAdmin):
+    """Calls come from RingCentral: what it sent is read-only; the contact link, disposition and
+    notes are ours to correct."""
+
+    list_display = (
+        "start_time",
+        "direction",
+        "result",
+        "remote_number",
+        "contact",
+        "agent",
+        "duration_seconds",
+        "disposition",
+        "has_recording",
+    )
+    list_filter = ("direction", "result", "call_type", HasRecordingFilter, "disposition", "agent")
+    list_select_related = ("contact", "agent", "disposition")
+    search_fields = (
+        "rc_id",
+        "session_id",
+        "telephony_session_id",
+        "remote_number",
+        "remote_e164",
+        "from_name",
+        "to_name",
+        "recording_id",
+        "contact__first_name",
+        "contact__last_name",
+    )
+    date_hierarchy = "start_time"
+    autocomplete_fields = ("contact",)
+    readonly_fields = (*CALL_RC_FIELDS, "created_at", "updated_at")
+    fieldsets = (
+        ("Ours", {"fields": ("contact", "disposition", "notes")}),
+        ("From RingCentral", {"fields": CALL_RC_FIELDS}),
+        ("Stored", {"fields": ("created_at", "updated_at")}),
+    )
+
+    @admin.display(boolean=True, description="Recording")
+    def has_recording(self, obj) -> bool:
+        return obj.has_recording
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+MESSAGE_RC_FIELDS = (
+    "rc_id",
+    "conversation_id",
+    "message_type",
+    "direction",
+    "status",
+    "read_status",
+    "subject",
+    "from_number",
+    "from_name",
+    "to",
+    "remote_number",
+    "remote_e164",
+    "attachments",
+    "fax_page_count",
+    "creation_time",
+    "agent",
+    "rc_last_modified",
+)
+
+
+@admin.register(MessageLog)
+class MessageLogAdmin(admin.ModelAdmin):
+    list_display = (
+        "creation_time",
+        "message_type",
+        "direction",
+        "status",
+        "remote_number",
+        "contact",
+        "agent",
+    )
+    list_filter = ("message_type", "direction", "status", "agent")
+    list_select_related = ("contact", "agent")
+    search_fields = (
+        "rc_id",
+        "conversation_id",
+        "remote_number",
+        "remote_e164",
+        "from_name",
+        "subject",
+        "contact__first_name",
+        "contact__last_name",
+    )
+    date_hierarchy = "creation_time"
+    autocomplete_fields = ("contact",)
+    readonly_fields = (*MESSAGE_RC_FIELDS, "created_at", "updated_at")
+    fieldsets = (
+        ("Ours", {"fields": ("contact",)}),
+        ("From RingCentral", {"fields": MESSAGE_RC_FIELDS}),
+        ("Stored", {"fields": ("created_at", "updated_at")}),
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(Note)
+class NoteAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "contact", "author", "excerpt")
+    list_filter = ("author", "created_at")
+    list_select_related = ("contact", "author")
+    search_fields = ("body", "contact__first_name", "contact__last_name")
+    autocomplete_fields = ("contact", "author")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="Note")
+    def excerpt(self, obj) -> str:
+        return obj.body[:80]
+
+
+@admin.register(ContactImport)
+class ContactImportAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "file_name", "created_by", "status", "applied_at")
+    list_filter = ("status",)
+    search_fields = ("file_name", "created_by__username")
+    readonly_fields = (
+        "created_by",
+        "file_name",
+        "status",
+        "plan",
+        "result",
+        "created_at",
+        "applied_at",
+    )
+
+    def has_add_permission(self, request) -> bool:
+        return False

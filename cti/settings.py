@@ -110,6 +110,9 @@ else:
             },
         }
     }
+# Caller matching (crm.matching) runs as server-side prepared statements on PostgreSQL. Turn off
+# behind a transaction-pooling PgBouncer older than 1.21, which cannot keep them.
+DB_PREPARED_STATEMENTS = env_bool("DB_PREPARED_STATEMENTS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "crm.User"
 

@@ -13,4 +13,5 @@ urlpatterns = [
     path("accounts/", include("telephony.oauth.urls")),
     path("", include("telephony.urls")),
     path("admin/", admin.site.urls),
+    path("", include("crm.urls")),
 ]

@@ -113,6 +113,7 @@ def main() -> None:
         manage = [PY, "manage.py"]
         subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
         subprocess.run([*manage, "seed_demo_users"], cwd=ROOT, env=env, check=True)
+        subprocess.run([*manage, "seed_demo_crm"], cwd=ROOT, env=env, check=True)
 
         sup.start(
             "worker",

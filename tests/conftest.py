@@ -14,6 +14,13 @@ pytest_plugins = ["tests.support.browser", "tests.support.ringcentral"]
 LOG_DIR = Path(os.environ.get("TEST_LOG_DIR", "var/test-logs")).resolve()
 
 
+def pytest_collection_modifyitems(items):
+    """Browser tests last: Playwright's session-wide browser keeps an event loop running on the
+    main thread, and asyncio tests collected after it (tests/sandbox, tests/telephony sort after
+    tests/e2e) could not start their own."""
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _clean_redis():
     """The suite owns its Redis database: start from empty so no stale message leaks in."""

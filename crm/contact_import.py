@@ -1,0 +1,440 @@
+"""Contacts from a CSV file: first a plan of what would be created, updated and refused (each
+refusal with its row and reason), stored; then applying exactly that plan, once.
+
+A row updates an existing contact when its email matches one (any letter case), or else when
+one of its numbers belongs to exactly one contact of the same name; otherwise it creates one.
+A row repeating an earlier row's email, or its name and a number, is refused as a duplicate, as
+is a row with an invalid value.
+"""
+
+import csv
+import io
+import re
+from collections.abc import Iterable
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from crm.models import Contact, ContactImport, ContactPhone, User
+from crm.phones import InvalidPhoneNumber, phone_normalise
+from crm.services import (
+    ContactData,
+    PhoneInput,
+    company_get_or_create,
+    contact_add_phones,
+    contact_create,
+    contact_update,
+)
+
+MAX_ROWS = 10_000
+# Header names people use, after lower-casing and turning _ and - into spaces.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "first_name": ("first name", "firstname", "given name", "forename"),
+    "last_name": ("last name", "lastname", "surname", "family name"),
+    "name": ("name", "full name", "contact", "contact name"),
+    "title": ("title", "job title", "position", "role"),
+    "company": ("company", "company name", "organisation", "organization", "account"),
+    "email": ("email", "e mail", "email address", "primary email"),
+    "secondary_email": ("secondary email", "other email", "email 2", "alternate email"),
+    "status": ("status", "lead status", "stage"),
+    "owner": ("owner", "owner username", "assigned to"),
+    ContactPhone.Kind.MOBILE: ("mobile", "mobile phone", "cell", "cell phone", "phone"),
+    ContactPhone.Kind.WORK: ("work", "work phone", "office phone", "business phone"),
+    ContactPhone.Kind.HOME: ("home", "home phone"),
+    ContactPhone.Kind.FAX: ("fax", "fax number"),
+    ContactPhone.Kind.OTHER: ("other phone", "phone 2", "alternate phone"),
+}
+PHONE_COLUMNS = tuple(ContactPhone.Kind.values)
+TEXT_LIMITS = {"first_name": 100, "last_name": 100, "title": 150, "company": 200}
+_SEPARATORS = re.compile(r"\s*[;,]\s*")
+
+Action = Literal["create", "update", "refuse"]
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read; `str()` says why."""
+
+
+class ImportNotApplicable(ValueError):
+    """The import was applied or discarded already."""
+
+
+@dataclass
+class PlannedRow:
+    row: int  # line in the file; the header is line 1
+    action: Action
+    reason: str = ""
+    contact_id: int | None = None
+    contact_name: str = ""
+    values: dict = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return f"{self.values.get('first_name', '')} {self.values.get('last_name', '')}".strip()
+
+
+@dataclass
+class ImportPlan:
+    rows: list[PlannedRow]
+    ignored_columns: list[str]
+
+    def count(self, action: Action) -> int:
+        return sum(1 for row in self.rows if row.action == action)
+
+
+def _header_key(name: str) -> str:
+    return " ".join(name.strip().lower().replace("_", " ").replace("-", " ").split())
+
+
+def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
+    lookup = {alias: key for key, aliases in COLUMNS.items() for alias in aliases}
+    lookup.update({_header_key(key): key for key in COLUMNS})
+    lookup.update({f"{kind} phone": kind for kind in PHONE_COLUMNS})
+    mapping: dict[str, int] = {}
+    ignored: list[str] = []
+    for index, name in enumerate(header):
+        key = lookup.get(_header_key(name))
+        if key is None or key in mapping:
+            if name.strip():
+                ignored.append(name.strip())
+            continue
+        mapping[key] = index
+    if not {"first_name", "last_name", "name"} & mapping.keys():
+        raise ImportFileError(
+            "The first row must name the columns, with a name column: "
+            "first_name and last_name, or name."
+        )
+    return mapping, ignored
+
+
+def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
+    """Header and rows of an uploaded file. Raises ImportFileError for what cannot be read."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(
+            "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
+        ) from exc
+    if "\x00" in text:
+        raise ImportFileError("The file is not a CSV text file.")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = list(csv.reader(io.StringIO(text), dialect))
+    except csv.Error as exc:
+        raise ImportFileError(f"The file is not valid CSV: {exc}.") from exc
+    if not rows:
+        raise ImportFileError("The file is empty.")
+    if len(rows) - 1 > MAX_ROWS:
+        raise ImportFileError(
+            f"The file has {len(rows) - 1} rows; at most {MAX_ROWS} can be imported at once. "
+            "Split it into smaller files."
+        )
+    return rows[0], rows[1:]
+
+
+def _cell(row: list[str], mapping: dict[str, int], key: str) -> str:
+    index = mapping.get(key)
+    if index is None or index >= len(row):
+        return ""
+    value = row[index].strip()
+    # Our export guards cells against spreadsheet formulas with a leading apostrophe.
+    return value[1:] if value.startswith("'") else value
+
+
+def _status_value(text: str) -> str | None:
+    wanted = text.strip().lower()
+    for value, label in Contact.Status.choices:
+        if wanted in (value, label.lower()):
+            return value
+    return None
+
+
+def _parse_row(row: list[str], mapping: dict[str, int], owners: dict[str, User]) -> dict:
+    """The row's values, normalised. Raises ValueError with the reason it cannot be imported."""
+    values = {key: _cell(row, mapping, key) for key in COLUMNS if key not in PHONE_COLUMNS}
+    if not (values["first_name"] or values["last_name"]) and values["name"]:
+        first, _, last = values["name"].rpartition(" ")
+        values["first_name"], values["last_name"] = (first, last) if first else (last, "")
+    del values["name"]
+    if not (values["first_name"] or values["last_name"]):
+        raise ValueError("No name: a contact needs a first or last name.")
+    for key, limit in TEXT_LIMITS.items():
+        if len(values[key]) > limit:
+            raise ValueError(f"{key} is longer than {limit} characters.")
+    for key in ("email", "secondary_email"):
+        if values[key]:
+            try:
+                validate_email(values[key])
+            except ValidationError as exc:
+                raise ValueError(f"{key} '{values[key]}' is not an email address.") from exc
+    if values["status"]:
+        status = _status_value(values["status"])
+        if status is None:
+            choices = ", ".join(label for _, label in Contact.Status.choices)
+            raise ValueError(f"Status '{values['status']}' is not one of {choices}.")
+        values["status"] = status
+    owner_text = values.pop("owner")
+    values["owner_id"] = None
+    if owner_text:
+        owner = owners.get(owner_text.lower())
+        if owner is None:
+            raise ValueError(f"Owner '{owner_text}' is not a user here.")
+        values["owner_id"] = owner.pk
+    phones: list[list[str]] = []
+    e164s: list[str] = []
+    for kind in PHONE_COLUMNS:
+        for raw in _SEPARATORS.split(_cell(row, mapping, kind)):
+            if not raw:
+                continue
+            try:
+                normalised = phone_normalise(raw)
+            except InvalidPhoneNumber as exc:
+                raise ValueError(f"{kind} number '{raw}' {exc}.") from exc
+            if normalised.e164 not in e164s:
+                e164s.append(normalised.e164)
+                phones.append([raw, kind])
+    values["phones"] = phones
+    values["e164s"] = e164s
+    return values
+
+
+def _owners() -> dict[str, User]:
+    owners: dict[str, User] = {}
+    for user in User.objects.filter(is_active=True):
+        owners[user.username.lower()] = user
+        if user.email:
+            owners.setdefault(user.email.lower(), user)
+    return owners
+
+
+def _existing_by_email(emails: Iterable[str]) -> dict[str, list[Contact]]:
+    found: dict[str, list[Contact]] = {}
+    emails = list(emails)
+    for start in range(0, len(emails), 1000):
+        chunk = emails[start : start + 1000]
+        contacts = Contact.objects.annotate(email_ci=Lower("email")).filter(email_ci__in=chunk)
+        for contact in contacts.order_by("id"):
+            found.setdefault(contact.email_ci, []).append(contact)
+    return found
+
+
+def _existing_by_phone(e164s: Iterable[str]) -> dict[str, set[int]]:
+    found: dict[str, set[int]] = {}
+    e164s = list(e164s)
+    for start in range(0, len(e164s), 1000):
+        rows = ContactPhone.objects.filter(e164__in=e164s[start : start + 1000])
+        for e164, contact_id in rows.values_list("e164", "contact_id"):
+            found.setdefault(e164, set()).add(contact_id)
+    return found
+
+
+def import_plan(*, data: bytes) -> ImportPlan:
+    """Read a CSV file and decide, row by row, what importing it would do. Writes nothing.
+
+    Raises ImportFileError when the file as a whole cannot be read.
+    """
+    header, rows = read_csv(data)
+    mapping, ignored = _map_header(header)
+    owners = _owners()
+    parsed: list[tuple[int, dict | str]] = []
+    for line, row in enumerate(rows, start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        try:
+            parsed.append((line, _parse_row(row, mapping, owners)))
+        except ValueError as exc:
+            parsed.append((line, str(exc)))
+    valid = [values for _, values in parsed if isinstance(values, dict)]
+    by_email = _existing_by_email({v["email"].lower() for v in valid if v["email"]})
+    by_phone = _existing_by_phone({e for v in valid for e in v["e164s"]})
+    contact_names = {
+        c.pk: c.name
+        for c in Contact.objects.filter(pk__in={i for ids in by_phone.values() for i in ids})
+    }
+    for contacts in by_email.values():
+        contact_names.update({c.pk: c.name for c in contacts})
+
+    planned: list[PlannedRow] = []
+    first_with_email: dict[str, int] = {}
+    first_with_number: dict[tuple[str, str], int] = {}
+    for line, values in parsed:
+        if isinstance(values, str):
+            planned.append(PlannedRow(row=line, action="refuse", reason=values))
+            continue
+        email = values["email"].lower()
+        name = f"{values['first_name']} {values['last_name']}".strip().lower()
+        duplicate = None
+        if email and email in first_with_email:
+            duplicate = f"Duplicate of row {first_with_email[email]} (same email {email})."
+        for e164 in values["e164s"]:
+            if duplicate is None and (name, e164) in first_with_number:
+                duplicate = (
+                    f"Duplicate of row {first_with_number[name, e164]} "
+                    f"(same name and number {e164})."
+                )
+        if duplicate:
+            planned.append(PlannedRow(row=line, action="refuse", reason=duplicate, values=values))
+            continue
+        if email:
+            first_with_email[email] = line
+        for e164 in values["e164s"]:
+            first_with_number.setdefault((name, e164), line)
+        planned.append(_decide(line, values, by_email, by_phone, contact_names))
+    return ImportPlan(rows=planned, ignored_columns=ignored)
+
+
+def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
+    email = values["email"].lower()
+    if email and email in by_email:
+        matches = by_email[email]
+        if len(matches) > 1:
+            return PlannedRow(
+                row=line,
+                action="refuse",
+                reason=f"{len(matches)} contacts already have the email {email}; "
+                "merge them first or leave the email out.",
+                values=values,
+            )
+        target = matches[0].pk
+    else:
+        # A number alone is weak evidence (switchboards are shared): it picks the contact to
+        # update only when the names agree too; otherwise the row is someone new.
+        name = f"{values['first_name']} {values['last_name']}".strip().lower()
+        ids = {
+            i
+            for e164 in values["e164s"]
+            for i in by_phone.get(e164, ())
+            if contact_names.get(i, "").lower() == name
+        }
+        if len(ids) > 1:
+            return PlannedRow(
+                row=line,
+                action="refuse",
+                reason=f"{len(ids)} contacts named {name.title()} have its numbers; "
+                "add an email to say which one.",
+                values=values,
+            )
+        target = ids.pop() if ids else None
+    if target is None:
+        return PlannedRow(row=line, action="create", values=values)
+    return PlannedRow(
+        row=line,
+        action="update",
+        contact_id=target,
+        contact_name=contact_names.get(target, ""),
+        values=values,
+    )
+
+
+def contact_import_preview(*, user: User, file_name: str, data: bytes) -> ContactImport:
+    """Plan an import and keep the plan, so applying it does exactly what was shown."""
+    plan = import_plan(data=data)
+    return ContactImport.objects.create(
+        created_by=user,
+        file_name=file_name[:255],
+        plan={
+            "rows": [asdict(row) for row in plan.rows],
+            "ignored_columns": plan.ignored_columns,
+        },
+    )
+
+
+def stored_plan(contact_import: ContactImport) -> ImportPlan:
+    return ImportPlan(
+        rows=[PlannedRow(**row) for row in contact_import.plan["rows"]],
+        ignored_columns=contact_import.plan["ignored_columns"],
+    )
+
+
+@transaction.atomic
+def contact_import_apply(*, contact_import: ContactImport) -> dict:
+    """Apply the stored plan exactly, all rows or none, and only once.
+
+    Creates the planned contacts and updates the planned ones (CSV values replace stored ones
+    where the CSV has a value; numbers are added). An update whose contact was deleted since the
+    preview is reported as refused. Raises ImportNotApplicable when applied or discarded already.
+    """
+    claimed = ContactImport.objects.filter(
+        pk=contact_import.pk, status=ContactImport.Status.PREVIEWED
+    ).update(status=ContactImport.Status.APPLIED, applied_at=timezone.now())
+    if not claimed:
+        raise ImportNotApplicable("This import was applied or discarded already.")
+    plan = stored_plan(contact_import)
+    owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
+    updates = Contact.objects.select_related("company", "owner").in_bulk(
+        {r.contact_id for r in plan.rows if r.action == "update"}
+    )
+    created = updated = 0
+    refused = [{"row": r.row, "reason": r.reason} for r in plan.rows if r.action == "refuse"]
+    for row in plan.rows:
+        if row.action == "refuse":
+            continue
+        values = row.values
+        company_name = values["company"]
+        company = company_get_or_create(name=company_name) if company_name else None
+        phones = [PhoneInput(raw, kind) for raw, kind in values["phones"]]
+        owner = owners.get(values["owner_id"])
+        if row.action == "create":
+            data = ContactData(
+                first_name=values["first_name"],
+                last_name=values["last_name"],
+                title=values["title"],
+                company=company,
+                email=values["email"],
+                secondary_email=values["secondary_email"],
+                owner=owner or contact_import.created_by,
+                status=values["status"] or Contact.Status.LEAD,
+            )
+            contact_create(data=data, phones=phones)
+            created += 1
+            continue
+        contact = updates.get(row.contact_id)
+        if contact is None:
+            refused.append({"row": row.row, "reason": "The contact was deleted after the preview."})
+            continue
+        data = ContactData(
+            first_name=values["first_name"] or contact.first_name,
+            last_name=values["last_name"] or contact.last_name,
+            title=values["title"] or contact.title,
+            company=company or contact.company,
+            email=values["email"] or contact.email,
+            secondary_email=values["secondary_email"] or contact.secondary_email,
+            owner=owner or contact.owner,
+            status=values["status"] or contact.status,
+        )
+        contact_update(contact=contact, data=data)
+        contact_add_phones(contact=contact, phones=phones)
+        updated += 1
+    result = {
+        "created": created,
+        "updated": updated,
+        "refused": sorted(refused, key=lambda r: r["row"]),
+    }
+    ContactImport.objects.filter(pk=contact_import.pk).update(result=result)
+    contact_import.status = ContactImport.Status.APPLIED
+    contact_import.result = result
+    return result
+
+
+def contact_import_discard(*, contact_import: ContactImport) -> bool:
+    """Drop a previewed import; False when it was applied meanwhile."""
+    return bool(
+        ContactImport.objects.filter(
+            pk=contact_import.pk, status=ContactImport.Status.PREVIEWED
+        ).update(status=ContactImport.Status.DISCARDED)
+    )
+
+
+def imports_visible_to(*, user: User):
+    """An import's plan shows contact data from a file; only whoever uploaded it sees it."""
+    if not user.is_authenticated:
+        return ContactImport.objects.none()
+    return ContactImport.objects.filter(created_by=user)

@@ -1,0 +1,289 @@
+"""Forms validate what people type; services do the writing."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.forms import formset_factory
+
+from crm.models import Company, Contact, ContactPhone, Direction, Disposition, MessageLog, User
+from crm.phones import InvalidPhoneNumber, phone_normalise
+from crm.selectors import LogFilters
+from crm.services import ContactData, PhoneInput
+
+MAX_PHONES = 10
+CALL_RESULTS = (
+    "Accepted",
+    "Call connected",
+    "Missed",
+    "Voicemail",
+    "No Answer",
+    "Busy",
+    "Rejected",
+    "Hang Up",
+    "In Progress",
+)
+MESSAGE_STATUSES = ("Queued", "Sent", "Delivered", "DeliveryFailed", "SendingFailed", "Received")
+
+
+def add_service_errors(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form, by field where it names one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def _users():
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
+
+
+class UserChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.get_full_name() or obj.username
+
+
+class ContactForm(forms.Form):
+    first_name = forms.CharField(
+        max_length=100, required=False, widget=forms.TextInput(attrs={"autofocus": True})
+    )
+    last_name = forms.CharField(max_length=100, required=False)
+    title = forms.CharField(max_length=150, required=False)
+    company = forms.CharField(
+        max_length=200,
+        required=False,
+        help_text="Pick an existing company or type a new name to create it.",
+    )
+    email = forms.EmailField(required=False)
+    secondary_email = forms.EmailField(required=False, label="Other email")
+    status = forms.ChoiceField(choices=Contact.Status.choices, initial=Contact.Status.LEAD)
+    owner = UserChoiceField(queryset=_users(), required=False, empty_label="Nobody")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _users()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not (cleaned.get("first_name", "").strip() or cleaned.get("last_name", "").strip()):
+            self.add_error("first_name", "Enter a first or last name.")
+        return cleaned
+
+    def contact_data(self, *, company: Company | None) -> ContactData:
+        """The contact's data; `company` is the one named in the form (the view finds or
+        creates it)."""
+        data = self.cleaned_data
+        return ContactData(
+            first_name=data["first_name"],
+            last_name=data["last_name"],
+            title=data["title"],
+            company=company,
+            email=data["email"],
+            secondary_email=data["secondary_email"],
+            owner=data["owner"],
+            status=data["status"],
+        )
+
+    @staticmethod
+    def initial_for(contact: Contact) -> dict:
+        return {
+            "first_name": contact.first_name,
+            "last_name": contact.last_name,
+            "title": contact.title,
+            "company": contact.company.name if contact.company else "",
+            "email": contact.email,
+            "secondary_email": contact.secondary_email,
+            "status": contact.status,
+            "owner": contact.owner_id,
+        }
+
+
+class PhoneForm(forms.Form):
+    raw = forms.CharField(max_length=64, required=False, label="Number")
+    kind = forms.ChoiceField(choices=ContactPhone.Kind.choices, label="Type")
+
+    def clean_raw(self) -> str:
+        raw = self.cleaned_data["raw"].strip()
+        if raw:
+            try:
+                phone_normalise(raw)
+            except InvalidPhoneNumber as exc:
+                raise ValidationError(f"'{raw}' {exc}") from exc
+        return raw
+
+
+class BasePhoneFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: dict[str, int] = {}
+        for index, form in enumerate(self.forms):
+            raw = form.cleaned_data.get("raw", "")
+            if not raw:
+                continue
+            e164 = phone_normalise(raw).e164
+            if e164 in seen:
+                form.add_error("raw", f"Same number as number {seen[e164] + 1}.")
+            else:
+                seen[e164] = index
+
+    def phone_inputs(self) -> list[PhoneInput]:
+        return [
+            PhoneInput(form.cleaned_data["raw"], form.cleaned_data["kind"])
+            for form in self.forms
+            if form.cleaned_data.get("raw")
+        ]
+
+
+PhoneFormSet = formset_factory(
+    PhoneForm, formset=BasePhoneFormSet, extra=0, max_num=MAX_PHONES, validate_max=True
+)
+
+
+def phone_formset(*, data=None, contact: Contact | None = None) -> BasePhoneFormSet:
+    if data is not None:
+        return PhoneFormSet(data, prefix="phones")
+    initial = [{"raw": p.raw, "kind": p.kind} for p in contact.phones.all()] if contact else []
+    formset = PhoneFormSet(initial=initial or [{"kind": ContactPhone.Kind.MOBILE}], prefix="phones")
+    return formset
+
+
+class CompanyForm(forms.Form):
+    name = forms.CharField(max_length=200)
+    domain = forms.CharField(max_length=200, required=False, help_text="e.g. initech.com")
+    industry = forms.CharField(max_length=100, required=False)
+    phone = forms.CharField(max_length=64, required=False, label="Main line")
+    address = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
+
+    def clean_phone(self) -> str:
+        raw = self.cleaned_data["phone"].strip()
+        if raw:
+            try:
+                phone_normalise(raw)
+            except InvalidPhoneNumber as exc:
+                raise ValidationError(f"'{raw}' {exc}") from exc
+        return raw
+
+
+class NoteForm(forms.Form):
+    body = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": "Add a note…"}),
+        max_length=10_000,
+        label="Note",
+        error_messages={"required": "Write something first."},
+    )
+
+
+class CallOutcomeForm(forms.Form):
+    disposition = forms.ModelChoiceField(
+        queryset=Disposition.objects.filter(is_active=True), required=False, empty_label="—"
+    )
+    notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["disposition"].queryset = Disposition.objects.filter(is_active=True)
+
+
+class ContactFilterForm(forms.Form):
+    q = forms.CharField(required=False, max_length=200)
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *Contact.Status.choices],
+        required=False,
+        widget=forms.Select(attrs={"aria-label": "Status"}),
+    )
+    owner = UserChoiceField(
+        queryset=_users(),
+        required=False,
+        empty_label="Any owner",
+        widget=forms.Select(attrs={"aria-label": "Owner"}),
+    )
+    company = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = _users()
+
+
+class LogFilterForm(forms.Form):
+    """Filters of the calls and messages lists. Invalid values are ignored with a message."""
+
+    q = forms.CharField(required=False, max_length=200)
+    direction = forms.ChoiceField(
+        choices=[("", "Any direction"), *Direction.choices], required=False
+    )
+    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    agent = UserChoiceField(queryset=_users(), required=False, empty_label="Every agent")
+
+    def __init__(self, *args, show_agent: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if show_agent:
+            self.fields["agent"].queryset = _users()
+        else:
+            del self.fields["agent"]
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", "The end date is before the start date.")
+        return cleaned
+
+    def filters(self) -> LogFilters:
+        data = self.cleaned_data if self.is_valid() else {}
+        agent = data.get("agent")
+        return LogFilters(
+            query=data.get("q", ""),
+            direction=data.get("direction", ""),
+            result=data.get("result", ""),
+            status=data.get("status", ""),
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            contact_id=data.get("contact"),
+            agent_id=agent.pk if agent else None,
+            with_recording=data.get("recording", False),
+        )
+
+
+class CallFilterForm(LogFilterForm):
+    result = forms.ChoiceField(
+        choices=[("", "Any result"), *[(r, r) for r in CALL_RESULTS]], required=False
+    )
+    recording = forms.BooleanField(required=False, label="With recording")
+
+    field_order = ["q", "direction", "result", "date_from", "date_to", "agent", "recording"]
+
+
+class MessageFilterForm(LogFilterForm):
+    result = forms.ChoiceField(
+        choices=[("", "Any type"), *MessageLog.Type.choices], required=False, label="Type"
+    )
+    status = forms.ChoiceField(
+        choices=[("", "Any status"), *[(s, s) for s in MESSAGE_STATUSES]], required=False
+    )
+
+    field_order = ["q", "direction", "result", "status", "date_from", "date_to", "agent"]
+
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class ImportUploadForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text="UTF-8 CSV with a header row, at most 5 MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_IMPORT_BYTES:
+            raise ValidationError(
+                f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
+                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+            )
+        if not upload.name.lower().endswith(".csv"):
+            raise ValidationError("Upload a .csv file (in a spreadsheet: File → Save as → CSV).")
+        return upload

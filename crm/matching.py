@@ -1,0 +1,168 @@
+"""Who is calling: match any number RingCentral sends to contacts, or to a colleague.
+
+Called for every ringing call (the screen-pop) and by every call/message upsert, so it runs at
+most two fixed, indexed statements: the exact E.164 match, then (only when that finds nothing)
+the last-digits fallback over numbers stored without a country code. Each returns the contacts
+with their companies in one round trip.
+
+On PostgreSQL the statements are server-side prepared (planned once per connection: planning the
+three-table join costs more than running it), unless DB_PREPARED_STATEMENTS is off, as it must
+be behind a transaction-pooling PgBouncer older than 1.21. Elsewhere (SQLite for the demo) they
+go through Django's cursor.
+"""
+
+import sys
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, Literal
+
+from django.conf import settings
+from django.db import connection
+from django.db.models import Field
+
+from crm.models import Company, Contact, User
+from crm.phones import IncomingNumber, incoming_number
+
+# A screen-pop cannot show more; a shared switchboard number must not load thousands of rows.
+MATCH_LIMIT = 50
+
+MatchMethod = Literal["e164", "last_digits", "extension", "none"]
+
+
+@dataclass(frozen=True)
+class NumberMatch:
+    """The result of matching one number.
+
+    `contacts` come with their company loaded, most recent activity first (ties: newest contact
+    first), at most MATCH_LIMIT. `internal_user` is set for an extension number of a colleague.
+    """
+
+    number: IncomingNumber
+    method: MatchMethod
+    contacts: tuple[Contact, ...] = ()
+    internal_user: User | None = None
+
+    @property
+    def contact(self) -> Contact | None:
+        return self.contacts[0] if self.contacts else None
+
+    @property
+    def found(self) -> bool:
+        return bool(self.contacts) or self.internal_user is not None
+
+
+def contact_match_number(*, number: str) -> NumberMatch:
+    """Match a number in any format (E.164 with or without '+', national, an extension).
+
+    1. A short extension number matches the active colleague with that `extension_number`.
+    2. A valid number matches contacts with a phone of exactly that E.164 form.
+    3. Otherwise, numbers stored without a country code whose last digits agree (one is a
+       suffix of the other) match: a national number filed under the wrong country, or a caller
+       ID that arrived without its country or area code.
+    """
+    incoming = incoming_number(number)
+    if incoming.is_extension:
+        user = (
+            User.objects.filter(extension_number=incoming.digits, is_active=True)
+            .order_by("id")
+            .first()
+        )
+        if user is not None:
+            return NumberMatch(number=incoming, method="extension", internal_user=user)
+        return NumberMatch(number=incoming, method="none")
+
+    if incoming.e164:
+        contacts = _contacts(match_statements().exact, [incoming.e164])
+        if contacts:
+            return NumberMatch(number=incoming, method="e164", contacts=contacts)
+
+    if incoming.tail:
+        wanted = incoming.national_number or incoming.digits
+        contacts = _contacts(match_statements().last_digits, [incoming.tail, wanted, wanted])
+        if contacts:
+            return NumberMatch(number=incoming, method="last_digits", contacts=contacts)
+    return NumberMatch(number=incoming, method="none")
+
+
+@dataclass(frozen=True)
+class _Statements:
+    exact: str
+    last_digits: str
+    contact_fields: tuple[Field, ...]
+    company_fields: tuple[Field, ...]
+    converters: dict[Field, list]
+
+
+@cache
+def match_statements() -> _Statements:
+    contact_fields = tuple(Contact._meta.concrete_fields)
+    company_fields = tuple(Company._meta.concrete_fields)
+    columns = ", ".join(
+        [f'c."{f.column}"' for f in contact_fields] + [f'co."{f.column}"' for f in company_fields]
+    )
+    select = (
+        f"SELECT {columns} FROM crm_contactphone p "  # noqa: S608 - column names from the models
+        "JOIN crm_contact c ON c.id = p.contact_id "
+        "LEFT JOIN crm_company co ON co.id = c.company_id "
+    )
+    order = f" ORDER BY c.last_activity_at DESC, c.id DESC LIMIT {MATCH_LIMIT}"
+    return _Statements(
+        exact=select + "WHERE p.e164 = %s" + order,
+        # The partial index on tail covers `country_assumed`; the suffix test runs on its hits.
+        last_digits=select
+        + "WHERE p.country_assumed AND p.tail = %s "
+        + "AND (p.national_number LIKE '%%' || %s OR %s LIKE '%%' || p.national_number)"
+        + order,
+        contact_fields=contact_fields,
+        company_fields=company_fields,
+        # Django's own value converters (SQLite returns datetimes as text, for one).
+        converters={
+            field: connection.ops.get_db_converters(field.cached_col)
+            + field.get_db_converters(connection)
+            for field in contact_fields + company_fields
+        },
+    )
+
+
+def _contacts(sql: str, params: list[str]) -> tuple[Contact, ...]:
+    statements = match_statements()
+    n_contact = len(statements.contact_fields)
+    contacts: dict[int, Contact] = {}
+    for row in _fetch(sql, params):
+        contact = _instance(Contact, statements.contact_fields, row[:n_contact])
+        if contact.pk in contacts:  # two of their numbers matched
+            continue
+        if contact.company_id is not None:
+            contact.company = _instance(Company, statements.company_fields, row[n_contact:])
+        else:
+            contact.company = None
+        contacts[contact.pk] = contact
+    return tuple(contacts.values())
+
+
+def _fetch(sql: str, params: list[str]) -> list[tuple]:
+    connection.ensure_connection()
+    if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
+        import psycopg
+
+        raw = connection.connection
+        if raw.prepare_threshold is None:
+            # Django turns automatic preparing off; keep it off and prepare only on request.
+            raw.prepare_threshold = sys.maxsize
+        connection.validate_no_broken_transaction()
+        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+            cursor.execute(sql, params, prepare=True)
+            return cursor.fetchall()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _instance(model: type, fields: tuple[Field, ...], values: tuple[Any, ...]):
+    converters = match_statements().converters
+    converted = []
+    for field, value in zip(fields, values, strict=True):
+        for converter in converters[field]:
+            value = converter(value, field.cached_col, connection)
+        converted.append(value)
+    return model.from_db(connection.alias, [f.attname for f in fields], converted)

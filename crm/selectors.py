@@ -1,0 +1,308 @@
+"""Reads of the CRM, with who-may-see-what built in.
+
+Agents see every contact and company, but only their own call logs, message logs and
+recordings; supervisors (and superusers) see everyone's. Every page and API reads logs through
+`call_logs_visible_to` / `message_logs_visible_to`, so a log that is not yours does not exist
+for you: lists leave it out, and a detail lookup by id is a 404.
+"""
+
+import heapq
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+
+from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
+
+from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
+from crm.phones import digits_of, incoming_number, looks_like_phone
+from crm.roles import is_supervisor
+
+MAX_SEARCH_TERMS = 8
+
+
+# --- Visibility ------------------------------------------------------------------------------
+
+
+def call_logs_visible_to(*, user: User) -> QuerySet[CallLog]:
+    calls = CallLog.objects.select_related("contact__company", "agent", "disposition")
+    if not user.is_authenticated:
+        return calls.none()
+    if is_supervisor(user):
+        return calls
+    return calls.filter(agent=user)
+
+
+def message_logs_visible_to(*, user: User) -> QuerySet[MessageLog]:
+    messages = MessageLog.objects.select_related("contact__company", "agent")
+    if not user.is_authenticated:
+        return messages.none()
+    if is_supervisor(user):
+        return messages
+    return messages.filter(agent=user)
+
+
+def recordings_visible_to(*, user: User) -> QuerySet[CallLog]:
+    """Calls with a recording the user may play."""
+    return call_logs_visible_to(user=user).exclude(recording_id="")
+
+
+# --- Contacts and companies ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContactFilters:
+    query: str = ""
+    status: str = ""
+    owner_id: int | None = None
+    company_id: int | None = None
+
+
+def phone_search_q(query: str) -> Q:
+    """ContactPhone rows for a number in any format, complete or partial: the exact E.164 form,
+    the digits typed anywhere in a stored E.164 (trigram-indexed on PostgreSQL), and the
+    last-digits fallback for numbers stored without a country code."""
+    incoming = incoming_number(query)
+    q = Q(e164__contains=digits_of(query))
+    if incoming.e164:
+        q |= Q(e164=incoming.e164)
+    if incoming.tail:
+        q |= Q(country_assumed=True, tail=incoming.tail)
+    return q
+
+
+def contact_search_q(query: str) -> Q:
+    """Contacts for what someone typed in a search box: a phone number in any format, or words
+    found in names, title, emails and company name (every word must appear)."""
+    query = query.strip()
+    if not query:
+        return Q()
+    if looks_like_phone(query):
+        return Q(pk__in=ContactPhone.objects.filter(phone_search_q(query)).values("contact_id"))
+    q = Q()
+    for term in query.lower().split()[:MAX_SEARCH_TERMS]:
+        q &= Q(search_text__contains=term)
+    return q
+
+
+def contact_list(*, filters: ContactFilters) -> QuerySet[Contact]:
+    """Contacts matching the filters, most recent activity first."""
+    contacts = Contact.objects.filter(contact_search_q(filters.query))
+    if filters.status:
+        contacts = contacts.filter(status=filters.status)
+    if filters.owner_id:
+        contacts = contacts.filter(owner_id=filters.owner_id)
+    if filters.company_id:
+        contacts = contacts.filter(company_id=filters.company_id)
+    return (
+        contacts.select_related("company", "owner")
+        .prefetch_related("phones")
+        .order_by("-last_activity_at", "-id")
+    )
+
+
+def company_list(*, query: str = "") -> QuerySet[Company]:
+    companies = Company.objects.all()
+    for term in query.lower().split()[:MAX_SEARCH_TERMS]:
+        companies = companies.filter(search_text__contains=term)
+    return companies.annotate(contact_count=Count("contacts")).order_by("-last_activity_at", "-id")
+
+
+def contact_email_taken(*, email: str, exclude_id: int | None = None) -> Contact | None:
+    """Another contact with this email address (any letter case), if there is one."""
+    if not email.strip():
+        return None
+    contacts = Contact.objects.filter(email__iexact=email.strip())
+    if exclude_id:
+        contacts = contacts.exclude(pk=exclude_id)
+    return contacts.order_by("id").first()
+
+
+# --- Call and message lists ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, kw_only=True)
+class LogFilters:
+    query: str = ""
+    direction: str = ""
+    result: str = ""  # calls: RingCentral result; messages: type
+    status: str = ""  # messages: messageStatus
+    date_from: date | None = None
+    date_to: date | None = None
+    contact_id: int | None = None
+    agent_id: int | None = None
+    with_recording: bool = False
+
+
+def _day_start(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def _filter_logs(
+    logs: QuerySet, filters: LogFilters, *, time_field: str, name_fields: tuple[str, ...]
+) -> QuerySet:
+    if filters.direction:
+        logs = logs.filter(direction=filters.direction)
+    if filters.date_from:
+        logs = logs.filter(**{f"{time_field}__gte": _day_start(filters.date_from)})
+    if filters.date_to:
+        logs = logs.filter(**{f"{time_field}__lt": _day_start(filters.date_to + timedelta(1))})
+    if filters.contact_id:
+        logs = logs.filter(contact_id=filters.contact_id)
+    if filters.agent_id:
+        logs = logs.filter(agent_id=filters.agent_id)
+    query = filters.query.strip()
+    if query:
+        if looks_like_phone(query):
+            incoming = incoming_number(query)
+            q = Q(remote_number__contains=incoming.digits) | Q(
+                remote_e164__contains=incoming.digits
+            )
+            if incoming.e164:
+                q |= Q(remote_e164=incoming.e164)
+        else:
+            q = Q()
+            for term in query.split()[:MAX_SEARCH_TERMS]:
+                term_q = Q(contact__search_text__contains=term.lower())
+                for name in name_fields:
+                    term_q |= Q(**{f"{name}__icontains": term})
+                q &= term_q
+        logs = logs.filter(q)
+    return logs.order_by(f"-{time_field}", "-id")
+
+
+def call_log_list(*, user: User, filters: LogFilters) -> QuerySet[CallLog]:
+    """The calls this user may see, filtered, newest first."""
+    calls = call_logs_visible_to(user=user)
+    if filters.result:
+        calls = calls.filter(result=filters.result)
+    if filters.with_recording:
+        calls = calls.exclude(recording_id="")
+    return _filter_logs(
+        calls, filters, time_field="start_time", name_fields=("from_name", "to_name")
+    )
+
+
+def message_log_list(*, user: User, filters: LogFilters) -> QuerySet[MessageLog]:
+    """The messages this user may see, filtered, newest first."""
+    messages = message_logs_visible_to(user=user)
+    if filters.result:
+        messages = messages.filter(message_type=filters.result)
+    if filters.status:
+        messages = messages.filter(status=filters.status)
+    return _filter_logs(
+        messages, filters, time_field="creation_time", name_fields=("from_name", "subject")
+    )
+
+
+# --- Timeline --------------------------------------------------------------------------------
+
+TimelineKind = Literal["call", "message", "note"]
+# Order of entries at the same instant (higher first), so paging never skips or repeats one.
+_RANK: dict[TimelineKind, int] = {"call": 3, "message": 2, "note": 1}
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    kind: TimelineKind
+    at: datetime
+    item: CallLog | MessageLog | Note
+
+    @property
+    def key(self) -> tuple[datetime, int, int]:
+        return (self.at, _RANK[self.kind], self.item.pk)
+
+
+@dataclass(frozen=True)
+class TimelinePage:
+    entries: list[TimelineEntry]
+    next_cursor: str | None
+
+
+class InvalidCursor(ValueError):
+    pass
+
+
+def _encode_cursor(entry: TimelineEntry) -> str:
+    return f"{entry.at.isoformat()}~{_RANK[entry.kind]}~{entry.item.pk}"
+
+
+def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
+    try:
+        at_text, rank_text, pk_text = cursor.split("~")
+        at = datetime.fromisoformat(at_text)
+        rank, pk = int(rank_text), int(pk_text)
+    except ValueError as exc:
+        raise InvalidCursor(f"not a timeline position: {cursor!r}") from exc
+    if at.tzinfo is None or rank not in _RANK.values():
+        raise InvalidCursor(f"not a timeline position: {cursor!r}")
+    return at, rank, pk
+
+
+def _before(field: str, rank: int, cursor: tuple[datetime, int, int]) -> Q:
+    """Rows of a source with this rank that sort strictly after the cursor (older)."""
+    at, cursor_rank, pk = cursor
+    if rank < cursor_rank:
+        return Q(**{f"{field}__lte": at})
+    if rank > cursor_rank:
+        return Q(**{f"{field}__lt": at})
+    return Q(**{f"{field}__lt": at}) | Q(**{field: at, "pk__lt": pk})
+
+
+def _timeline_page(
+    *, calls: QuerySet, messages: QuerySet, notes: QuerySet, cursor: str | None, limit: int
+) -> TimelinePage:
+    position = _decode_cursor(cursor) if cursor else None
+    sources: list[tuple[TimelineKind, QuerySet, str]] = [
+        ("call", calls, "start_time"),
+        ("message", messages, "creation_time"),
+        ("note", notes, "created_at"),
+    ]
+    streams = []
+    for kind, rows, field in sources:
+        if position is not None:
+            rows = rows.filter(_before(field, _RANK[kind], position))
+        rows = rows.order_by(f"-{field}", "-id")[: limit + 1]
+        streams.append([TimelineEntry(kind, getattr(row, field), row) for row in rows])
+    merged = list(heapq.merge(*streams, key=lambda e: e.key, reverse=True))
+    entries = merged[:limit]
+    next_cursor = _encode_cursor(entries[-1]) if len(merged) > limit else None
+    return TimelinePage(entries=entries, next_cursor=next_cursor)
+
+
+def contact_timeline(
+    *, user: User, contact: Contact, cursor: str | None = None, limit: int = 25
+) -> TimelinePage:
+    """Calls, messages and notes of a contact, newest first, `limit` at a time.
+
+    A call or message belongs to the contact when it was linked to them, or when the other
+    party's number is one of theirs (several contacts can share a number). Calls and messages
+    are only those the user may see. Raises InvalidCursor for a cursor it did not hand out.
+    """
+    numbers = list(contact.phones.values_list("e164", flat=True))
+    mine = Q(contact=contact) | Q(remote_e164__in=numbers) if numbers else Q(contact=contact)
+    return _timeline_page(
+        calls=call_logs_visible_to(user=user).filter(mine),
+        messages=message_logs_visible_to(user=user).filter(mine),
+        notes=Note.objects.filter(contact=contact).select_related("author"),
+        cursor=cursor,
+        limit=limit,
+    )
+
+
+def company_activity(*, user: User, company: Company, limit: int = 20) -> TimelinePage:
+    """The latest calls, messages and notes across a company's contacts."""
+    numbers = ContactPhone.objects.filter(contact__company=company).values("e164")
+    theirs = Q(contact__company=company) | Q(remote_e164__in=numbers)
+    return _timeline_page(
+        calls=call_logs_visible_to(user=user).filter(theirs),
+        messages=message_logs_visible_to(user=user).filter(theirs),
+        notes=Note.objects.filter(contact__company=company).select_related("author", "contact"),
+        cursor=None,
+        limit=limit,
+    )
+
+
+def agents_for_filter() -> QuerySet[User]:
+    """People whose calls a supervisor can filter by."""
+    return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")

@@ -1,0 +1,546 @@
+"""CRM pages. Thin: validate, check permission, call one service or selector, render.
+
+Calls, messages and recordings are always read through the visibility selectors, so a log that
+is not the user's is a 404 whichever way it is asked for.
+"""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseBadRequest,
+    JsonResponse,
+    StreamingHttpResponse,
+)
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from crm import selectors
+from crm.contact_export import contacts_csv_lines
+from crm.contact_import import (
+    ImportFileError,
+    ImportNotApplicable,
+    contact_import_apply,
+    contact_import_discard,
+    contact_import_preview,
+    imports_visible_to,
+    stored_plan,
+)
+from crm.forms import (
+    CallFilterForm,
+    CallOutcomeForm,
+    CompanyForm,
+    ContactFilterForm,
+    ContactForm,
+    ImportUploadForm,
+    MessageFilterForm,
+    NoteForm,
+    add_service_errors,
+    phone_formset,
+)
+from crm.matching import contact_match_number
+from crm.models import Company, Contact
+from crm.phones import InvalidPhoneNumber, phone_normalise
+from crm.roles import is_supervisor
+from crm.services import (
+    CompanyData,
+    call_log_set_outcome,
+    company_create,
+    company_delete,
+    company_get_or_create,
+    company_update,
+    contact_create,
+    contact_delete,
+    contact_update,
+    note_create,
+)
+
+PAGE_SIZE = 25
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
+    return Paginator(rows, size).get_page(request.GET.get("page"))
+
+
+def _render_list(request, template: str, partial: str, context: dict) -> HttpResponse:
+    """Full page, or only the results when htmx asks as the person types."""
+    response = render(request, partial if _is_htmx(request) else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _may_delete(user) -> bool:
+    return is_supervisor(user) or user.is_staff
+
+
+# --- Contacts --------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def contact_list(request: HttpRequest) -> HttpResponse:
+    form = ContactFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    owner = data.get("owner")
+    filters = selectors.ContactFilters(
+        query=data.get("q", ""),
+        status=data.get("status", ""),
+        owner_id=owner.pk if owner else None,
+        company_id=data.get("company"),
+    )
+    company = Company.objects.filter(pk=filters.company_id).first() if filters.company_id else None
+    context = {
+        "form": form,
+        "filters": filters,
+        "company": company,
+        "page": _page(request, selectors.contact_list(filters=filters)),
+        "any_contacts": Contact.objects.exists(),
+    }
+    return _render_list(request, "crm/contacts/list.html", "crm/contacts/_results.html", context)
+
+
+@login_required
+@require_GET
+def contact_export(request: HttpRequest) -> StreamingHttpResponse:
+    form = ContactFilterForm(request.GET)
+    data = form.cleaned_data if form.is_valid() else {}
+    owner = data.get("owner")
+    contacts = selectors.contact_list(
+        filters=selectors.ContactFilters(
+            query=data.get("q", ""),
+            status=data.get("status", ""),
+            owner_id=owner.pk if owner else None,
+            company_id=data.get("company"),
+        )
+    )
+    stamp = timezone.localtime().strftime("%Y-%m-%d")
+    response = StreamingHttpResponse(contacts_csv_lines(contacts), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
+    return response
+
+
+def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpResponse:
+    if request.method == "POST":
+        form = ContactForm(request.POST)
+        phones = phone_formset(data=request.POST)
+        if form.is_valid() and phones.is_valid():
+            try:
+                with transaction.atomic():
+                    name = form.cleaned_data["company"].strip()
+                    data = form.contact_data(
+                        company=company_get_or_create(name=name) if name else None
+                    )
+                    if contact is None:
+                        contact = contact_create(data=data, phones=phones.phone_inputs())
+                        messages.success(request, f"{contact.name} added.")
+                    else:
+                        contact_update(contact=contact, data=data, phones=phones.phone_inputs())
+                        messages.success(request, f"{contact.name} saved.")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("crm:contact-detail", pk=contact.pk)
+    elif contact is None:
+        form = ContactForm(initial={"owner": request.user.pk})
+        phones = phone_formset()
+    else:
+        form = ContactForm(initial=ContactForm.initial_for(contact))
+        phones = phone_formset(contact=contact)
+    status = 422 if request.method == "POST" else 200
+    return render(
+        request,
+        "crm/contacts/form.html",
+        {
+            "form": form,
+            "phones": phones,
+            "contact": contact,
+            "may_delete": _may_delete(request.user),
+            "phone_region": settings.PHONE_DEFAULT_REGION,
+        },
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_new(request: HttpRequest) -> HttpResponse:
+    return _contact_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact.objects.select_related("company"), pk=pk)
+    return _contact_form_page(request, contact)
+
+
+@login_required
+@require_POST
+def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    if not _may_delete(request.user):
+        raise PermissionDenied("Only supervisors can delete contacts.")
+    name = contact.name
+    contact_delete(contact=contact)
+    messages.success(request, f"{name} deleted.")
+    return redirect("crm:contacts")
+
+
+@login_required
+@require_GET
+def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(
+        Contact.objects.select_related("company", "owner").prefetch_related("phones"), pk=pk
+    )
+    timeline = selectors.contact_timeline(user=request.user, contact=contact)
+    return render(
+        request,
+        "crm/contacts/detail.html",
+        {"contact": contact, "timeline": timeline, "note_form": NoteForm()},
+    )
+
+
+@login_required
+@require_GET
+def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    try:
+        timeline = selectors.contact_timeline(
+            user=request.user, contact=contact, cursor=request.GET.get("cursor") or None
+        )
+    except selectors.InvalidCursor as exc:
+        return HttpResponseBadRequest(str(exc))
+    return render(
+        request, "crm/contacts/_timeline_entries.html", {"contact": contact, "timeline": timeline}
+    )
+
+
+@login_required
+@require_POST
+def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+    contact = get_object_or_404(Contact, pk=pk)
+    form = NoteForm(request.POST)
+    if form.is_valid():
+        try:
+            note_create(contact=contact, author=request.user, body=form.cleaned_data["body"])
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+    if not _is_htmx(request):
+        if form.errors:
+            messages.error(request, " ".join(form.errors.get("body", ["Note not saved."])))
+        return redirect("crm:contact-detail", pk=contact.pk)
+    timeline = selectors.contact_timeline(user=request.user, contact=contact)
+    return render(
+        request,
+        "crm/contacts/_activity.html",
+        {
+            "contact": contact,
+            "timeline": timeline,
+            "note_form": form if form.errors else NoteForm(),
+        },
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def phone_check(request: HttpRequest) -> HttpResponse:
+    """Inline validation of a number as it is typed: its E.164 form or why it is refused, and
+    who else has it."""
+    number = request.GET.get("number") or next(
+        (v for k, v in request.GET.items() if k.endswith("-raw")), ""
+    )
+    context: dict = {"number": number.strip()}
+    if number.strip():
+        try:
+            context["normalised"] = phone_normalise(number)
+        except InvalidPhoneNumber as exc:
+            context["error"] = f"'{number.strip()}' {exc}"
+        else:
+            exclude = request.GET.get("contact")
+            context["others"] = [
+                c
+                for c in contact_match_number(number=context["normalised"].e164).contacts
+                if str(c.pk) != exclude
+            ][:3]
+    return render(request, "crm/contacts/_phone_check.html", context)
+
+
+@login_required
+@require_GET
+def email_check(request: HttpRequest) -> HttpResponse:
+    exclude = request.GET.get("contact")
+    other = selectors.contact_email_taken(
+        email=request.GET.get("email", ""),
+        exclude_id=int(exclude) if exclude and exclude.isdigit() else None,
+    )
+    return render(request, "crm/contacts/_email_check.html", {"other": other})
+
+
+@login_required
+@require_GET
+def company_options(request: HttpRequest) -> HttpResponse:
+    companies = selectors.company_list(query=request.GET.get("company", ""))[:10]
+    return render(request, "crm/companies/_options.html", {"companies": companies})
+
+
+# --- Import and export -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    form = ImportUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        try:
+            contact_import = contact_import_preview(
+                user=request.user, file_name=upload.name, data=upload.read()
+            )
+        except ImportFileError as exc:
+            form.add_error("file", str(exc))
+        else:
+            return redirect("crm:import-preview", pk=contact_import.pk)
+    return render(
+        request,
+        "crm/contacts/import.html",
+        {"form": form},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+    contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
+    plan = stored_plan(contact_import)
+    return render(
+        request,
+        "crm/contacts/import_preview.html",
+        {
+            "contact_import": contact_import,
+            "plan": plan,
+            "counts": {action: plan.count(action) for action in ("create", "update", "refuse")},
+        },
+    )
+
+
+@login_required
+@require_POST
+def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+    contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
+    try:
+        result = contact_import_apply(contact_import=contact_import)
+    except ImportNotApplicable as exc:
+        messages.error(request, str(exc))
+    else:
+        refused = len(result["refused"])
+        messages.success(
+            request,
+            f"Import done: {result['created']} created, {result['updated']} updated, "
+            f"{refused} refused.",
+        )
+    return redirect("crm:import-preview", pk=contact_import.pk)
+
+
+@login_required
+@require_POST
+def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+    contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
+    if contact_import_discard(contact_import=contact_import):
+        messages.info(request, f"Import of {contact_import.file_name} discarded; nothing changed.")
+        return redirect("crm:contacts")
+    messages.error(request, "This import was applied already.")
+    return redirect("crm:import-preview", pk=contact_import.pk)
+
+
+# --- Companies -------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def company_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:200]
+    context = {
+        "query": query,
+        "page": _page(request, selectors.company_list(query=query)),
+        "any_companies": Company.objects.exists(),
+    }
+    return _render_list(request, "crm/companies/list.html", "crm/companies/_results.html", context)
+
+
+@login_required
+@require_GET
+def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    contacts = selectors.contact_list(filters=selectors.ContactFilters(company_id=company.pk))
+    return render(
+        request,
+        "crm/companies/detail.html",
+        {
+            "company": company,
+            "contacts": _page(request, contacts),
+            "activity": selectors.company_activity(user=request.user, company=company),
+        },
+    )
+
+
+def _company_form_page(request: HttpRequest, company: Company | None) -> HttpResponse:
+    if request.method == "POST":
+        form = CompanyForm(request.POST)
+        if form.is_valid():
+            data = CompanyData(**form.cleaned_data)
+            try:
+                if company is None:
+                    company = company_create(data=data)
+                    messages.success(request, f"{company.name} added.")
+                else:
+                    company = company_update(company=company, data=data)
+                    messages.success(request, f"{company.name} saved.")
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                return redirect("crm:company-detail", pk=company.pk)
+    elif company is None:
+        form = CompanyForm()
+    else:
+        form = CompanyForm(
+            initial={name: getattr(company, name) for name in CompanyForm.base_fields}
+        )
+    return render(
+        request,
+        "crm/companies/form.html",
+        {"form": form, "company": company, "may_delete": _may_delete(request.user)},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_new(request: HttpRequest) -> HttpResponse:
+    return _company_form_page(request, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _company_form_page(request, get_object_or_404(Company, pk=pk))
+
+
+@login_required
+@require_POST
+def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    company = get_object_or_404(Company, pk=pk)
+    if not _may_delete(request.user):
+        raise PermissionDenied("Only supervisors can delete companies.")
+    company_delete(company=company)
+    messages.success(request, f"{company.name} deleted; its contacts were kept.")
+    return redirect("crm:companies")
+
+
+# --- Calls, messages, recordings -------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def call_list(request: HttpRequest) -> HttpResponse:
+    supervisor = is_supervisor(request.user)
+    form = CallFilterForm(request.GET, show_agent=supervisor)
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        "supervisor": supervisor,
+        "contact": Contact.objects.filter(pk=filters.contact_id).first()
+        if filters.contact_id
+        else None,
+        "page": _page(request, selectors.call_log_list(user=request.user, filters=filters)),
+    }
+    return _render_list(request, "crm/calls/list.html", "crm/calls/_results.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(selectors.call_logs_visible_to(user=request.user), pk=pk)
+    if request.method == "POST":
+        form = CallOutcomeForm(request.POST)
+        if form.is_valid():
+            try:
+                call_log_set_outcome(
+                    call=call,
+                    disposition=form.cleaned_data["disposition"],
+                    notes=form.cleaned_data["notes"],
+                )
+            except ValidationError as exc:
+                add_service_errors(form, exc)
+            else:
+                messages.success(request, "Call outcome saved.")
+                return redirect("crm:call-detail", pk=call.pk)
+    else:
+        form = CallOutcomeForm(initial={"disposition": call.disposition, "notes": call.notes})
+    return render(
+        request,
+        "crm/calls/detail.html",
+        {"call": call, "form": form, "supervisor": is_supervisor(request.user)},
+        status=422 if form.errors else 200,
+    )
+
+
+@login_required
+@require_GET
+def recording_metadata(request: HttpRequest, pk: int) -> JsonResponse:
+    """A call's recording metadata, for players and later APIs. 404 unless the user may see the
+    call and it has a recording."""
+    call = get_object_or_404(selectors.recordings_visible_to(user=request.user), pk=pk)
+    return JsonResponse(
+        {
+            "call_id": call.pk,
+            "recording_id": call.recording_id,
+            "type": call.recording_type,
+            "duration_seconds": call.recording_duration_seconds,
+            "content_uri": call.recording_content_uri,
+            "start_time": call.start_time.isoformat(),
+            "agent_id": call.agent_id,
+        }
+    )
+
+
+@login_required
+@require_GET
+def message_list(request: HttpRequest) -> HttpResponse:
+    supervisor = is_supervisor(request.user)
+    form = MessageFilterForm(request.GET, show_agent=supervisor)
+    filters = form.filters()
+    context = {
+        "form": form,
+        "filters": filters,
+        "supervisor": supervisor,
+        "contact": Contact.objects.filter(pk=filters.contact_id).first()
+        if filters.contact_id
+        else None,
+        "page": _page(request, selectors.message_log_list(user=request.user, filters=filters)),
+    }
+    return _render_list(request, "crm/messages/list.html", "crm/messages/_results.html", context)
+
+
+@login_required
+@require_GET
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(selectors.message_logs_visible_to(user=request.user), pk=pk)
+    return render(
+        request,
+        "crm/messages/detail.html",
+        {"message": message, "supervisor": is_supervisor(request.user)},
+    )
