@@ -30,8 +30,9 @@ def _clean_redis():
 
 
 @pytest.fixture(scope="session")
-def asgi_server(django_db_setup, django_db_blocker):
-    """daphne serving the real ASGI app (HTTP + WebSocket) on the test database.
+def asgi_server(sandbox, django_db_setup, django_db_blocker):
+    """daphne serving the real ASGI app (HTTP + WebSocket) on the test database, talking to the
+    session's sandbox as it would to RingCentral.
 
     Tests that use it must write with `transactional_db` so the server sees committed rows.
     """
@@ -39,7 +40,9 @@ def asgi_server(django_db_setup, django_db_blocker):
         from django.db import connections
 
         connections.close_all()
-    server, url = start_daphne(LOG_DIR)
+    from tests.support.ringcentral import app_env  # a plugin module: import after registration
+
+    server, url = start_daphne(LOG_DIR, **app_env(sandbox))
     yield url
     server.stop()
     with django_db_blocker.unblock():
@@ -47,9 +50,12 @@ def asgi_server(django_db_setup, django_db_blocker):
 
 
 @pytest.fixture(scope="session")
-def celery_worker(django_db_setup, django_db_blocker):
-    """A real Celery worker process on the test database and Redis broker."""
-    worker = start_celery_worker(LOG_DIR)
+def celery_worker(sandbox, django_db_setup, django_db_blocker):
+    """A real Celery worker process on the test database and Redis broker, talking to the
+    session's sandbox."""
+    from tests.support.ringcentral import app_env
+
+    worker = start_celery_worker(LOG_DIR, **app_env(sandbox))
     yield worker
     worker.stop()
     with django_db_blocker.unblock():

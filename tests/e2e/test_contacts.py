@@ -15,7 +15,7 @@ def sign_in(page, base_url: str, username: str) -> None:
     page.goto(base_url + "/login/")
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill("pw-for-tests")
-    page.get_by_role("button", name="Sign in").click()
+    page.get_by_role("button", name="Sign in", exact=True).click()
     expect(page.get_by_role("heading", name=re.compile("Welcome"))).to_be_visible()
 
 

@@ -51,7 +51,7 @@ def test_user_picks_a_sandbox_user_signs_in_and_returns_with_a_code(sandbox, app
     expect(app_page.get_by_label("Email or extension number")).to_have_value(
         "alice.walker@callboard.example"
     )
-    app_page.get_by_role("button", name="Sign in").click()
+    app_page.get_by_role("button", name="Sign in", exact=True).click()
     expect(app_page.get_by_role("heading", name="Back in the app")).to_be_visible()
     query = parse_qs(urlsplit(app_page.url).query)
     assert query["state"] == ["st-browser"]
@@ -71,11 +71,11 @@ def test_typed_credentials_with_a_wrong_password_show_an_error(sandbox, app_page
     open_login(sandbox, app_page)
     app_page.get_by_label("Email or extension number").fill("102")
     app_page.get_by_label("Password").fill("wrong")
-    app_page.get_by_role("button", name="Sign in").click()
+    app_page.get_by_role("button", name="Sign in", exact=True).click()
     expect(app_page.get_by_role("alert")).to_have_text("Wrong username or password.")
     expect(app_page.get_by_label("Email or extension number")).to_have_value("102")
     app_page.get_by_label("Password").fill(sandbox.user("102")["password"])
-    app_page.get_by_role("button", name="Sign in").click()
+    app_page.get_by_role("button", name="Sign in", exact=True).click()
     expect(app_page.get_by_role("heading", name="Back in the app")).to_be_visible()
     assert "code=" in app_page.url
 

@@ -5,15 +5,13 @@ Fixtures (registered for the whole suite by tests/conftest.py):
     ringcentral          a freshly reset sandbox; settings point at it (confidential app), the
                          test client's callback is registered, our rate-limit budgets cleared
     ringcentral_public   the same with the public (PKCE-only) app, no client secret
-    ringcentral_site     daphne configured against the sandbox; its callback is registered
-    ringcentral_worker   a Celery worker configured against the sandbox, consuming only the
-                         queue RINGCENTRAL_TEST_QUEUE (so no other test's worker takes its tasks)
+    ringcentral_site     the session's daphne (`asgi_server`, which always talks to the session
+                         sandbox) with a reset sandbox that accepts its callback
 
 `sign_in(client, sandbox, user)` runs our sign-in through the sandbox's authorize and login
 endpoints over HTTP, with the Django test client on our side.
 """
 
-import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -26,11 +24,9 @@ from django.conf import settings
 from django.db import connections
 from django.test import Client
 
-from tests.support.processes import ServerProcess, child_env, start_daphne
 from tests.support.sandbox import SandboxClient
 
 TEST_CALLBACK = "http://testserver/accounts/ringcentral/login/callback/"
-RINGCENTRAL_TEST_QUEUE = "ringcentral-tests"
 
 
 def app_env(sandbox: SandboxClient, *, public: bool = False) -> dict[str, str]:
@@ -92,62 +88,13 @@ class Site:
         return self.sandbox
 
 
-@pytest.fixture(scope="session")
-def _ringcentral_site(sandbox, django_db_setup, django_db_blocker):
-    with django_db_blocker.unblock():
-        from django.db import connections
-
-        connections.close_all()
-    from tests.conftest import LOG_DIR, close_other_sessions
-
-    server, url = start_daphne(LOG_DIR, **app_env(sandbox))
-    yield Site(url=url, sandbox=sandbox)
-    server.stop()
-    with django_db_blocker.unblock():
-        close_other_sessions()
-
-
 @pytest.fixture
-def ringcentral_site(_ringcentral_site: Site, settings) -> Site:
-    """daphne against a freshly reset sandbox; in-process settings point there too."""
-    _configure(_ringcentral_site.reset(), settings, public=False)
-    return _ringcentral_site
-
-
-@pytest.fixture(scope="session")
-def ringcentral_worker(sandbox, django_db_setup, django_db_blocker) -> ServerProcess:
-    from cti.celery import app
-    from tests.conftest import LOG_DIR, close_other_sessions
-
-    name = f"ringcentral-tests-{id(sandbox)}@127.0.0.1"
-    worker = ServerProcess(
-        "celery-worker-ringcentral",
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "cti",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "INFO",
-            "-n",
-            name,
-            "-Q",
-            RINGCENTRAL_TEST_QUEUE,
-            "--without-gossip",
-            "--without-mingle",
-        ],
-        child_env(**app_env(sandbox)),
-        LOG_DIR,
-    )
-    worker.wait_until(lambda: bool(app.control.ping(destination=[name], timeout=0.5)), timeout=60)
-    yield worker
-    worker.stop()
-    with django_db_blocker.unblock():
-        close_other_sessions()
+def ringcentral_site(asgi_server: str, sandbox: SandboxClient, settings) -> Site:
+    """The session's daphne (already configured against the sandbox) with a freshly reset
+    sandbox that accepts its callback; in-process settings point there too."""
+    site = Site(url=asgi_server, sandbox=sandbox)
+    _configure(site.reset(), settings, public=False)
+    return site
 
 
 # --- signing in over HTTP ---------------------------------------------------------------

@@ -9,7 +9,7 @@ from telephony.ringcentral.client import TASK
 from telephony.sync import directory_sync
 from telephony.tasks import directory_sync as directory_sync_task
 from telephony.tokens import client_for_account, connection_designate_account
-from tests.support.ringcentral import RINGCENTRAL_TEST_QUEUE, sign_in
+from tests.support.ringcentral import sign_in
 from tests.support.sandbox import SandboxClient
 
 EXTENSIONS = "/restapi/v1.0/account/~/extension"
@@ -82,24 +82,22 @@ def test_sync_links_an_extension_to_the_user_who_signed_in_as_it(ringcentral):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_sync_task_runs_on_a_worker(ringcentral, ringcentral_worker):
+def test_sync_task_runs_on_a_worker(ringcentral, celery_worker):
     account_connection_of(ringcentral)
-    result = directory_sync_task.apply_async(queue=RINGCENTRAL_TEST_QUEUE).get(timeout=30)
+    result = directory_sync_task.delay().get(timeout=30)
     expected = enabled_users(ringcentral)
     assert result == {"listed": len(expected), "delisted": 0, "linked": 0, "numbers_updated": 0}
     assert RingCentralExtension.objects.filter(in_directory=True).count() == len(expected)
 
 
 @pytest.mark.django_db(transaction=True)
-def test_rate_limited_task_retries_after_the_wait_ringcentral_asked_for(
-    ringcentral, ringcentral_worker
-):
+def test_rate_limited_task_retries_after_the_wait_ringcentral_asked_for(ringcentral, celery_worker):
     # given RingCentral answers the first directory page with 429, Retry-After: 3
     account_connection_of(ringcentral)
     ringcentral.add_fault("rate_limit", path=EXTENSIONS, method="GET", retry_after=3, count=1)
     mark = ringcentral.mark()
     # when the sync task runs on the worker
-    result = directory_sync_task.apply_async(queue=RINGCENTRAL_TEST_QUEUE).get(timeout=30)
+    result = directory_sync_task.delay().get(timeout=30)
     # then it was retried once, no sooner than RingCentral asked, and then succeeded
     assert result["listed"] == len(enabled_users(ringcentral))
     pages = [
@@ -110,16 +108,14 @@ def test_rate_limited_task_retries_after_the_wait_ringcentral_asked_for(
     assert [r["status"] for r in pages] == [429, 200]
     waited = pages[1]["timestamp"] - pages[0]["timestamp"]
     assert 3 <= waited < 6
-    assert "Retry in 3s" in ringcentral_worker.log_tail(200) or (
-        "Retry in 4s" in ringcentral_worker.log_tail(200)
+    assert "Retry in 3s" in celery_worker.log_tail(200) or (
+        "Retry in 4s" in celery_worker.log_tail(200)
     )
 
 
 @pytest.mark.django_db(transaction=True)
-def test_task_without_an_account_connection_is_skipped_with_a_reason(
-    ringcentral, ringcentral_worker
-):
-    result = directory_sync_task.apply_async(queue=RINGCENTRAL_TEST_QUEUE).get(timeout=30)
+def test_task_without_an_account_connection_is_skipped_with_a_reason(ringcentral, celery_worker):
+    result = directory_sync_task.delay().get(timeout=30)
     assert result == {
         "skipped": "No RingCentral account connection: designate one in Django admin "
         "(RingCentral connections → action) or set RINGCENTRAL_JWT."
