@@ -3,6 +3,7 @@ number (`18005554567`, `6505550101`, as the official fax samples send), parsed w
 `phonenumbers`. Short strings are extension numbers or short codes, which SMS refuses with their
 own error codes."""
 
+import functools
 from dataclasses import dataclass
 
 import phonenumbers
@@ -24,6 +25,7 @@ class ParsedNumber:
         return (self.e164 or self.raw).lstrip("+")
 
 
+@functools.lru_cache(maxsize=4096)
 def parse_number(raw: str) -> ParsedNumber:
     """Normalise one number to E.164; `short` for extension numbers and short codes."""
     text = raw.strip()
@@ -41,6 +43,7 @@ def parse_number(raw: str) -> ParsedNumber:
     )
 
 
+@functools.lru_cache(maxsize=4096)
 def location_of(e164: str) -> str | None:
     """City/state (or region) of a number, as RingCentral fills `location`; None when unknown
     (toll-free numbers have none)."""

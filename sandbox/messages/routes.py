@@ -431,7 +431,7 @@ async def list_messages(ctx: Ctx) -> Response:
     per_page = min(per_page, 1000)
     found = [
         m
-        for m in store_of(ctx.world).mailbox(ext.id_str)
+        for m in reversed(store_of(ctx.world).mailbox(ext.id_str))
         if m.availability in availability
         and (not directions or m.direction in directions)
         and (not types or m.type in types)
@@ -440,7 +440,6 @@ async def list_messages(ctx: Ctx) -> Response:
         and (number is None or _involves(m, number))
         and date_from <= m.creation_time <= date_to
     ]
-    found.sort(key=lambda m: m.creation_time, reverse=True)
     if distinct:
         found = sync.latest_per_conversation(found)
     listing = paginate(

@@ -6,6 +6,7 @@ Everything here is synchronous and never awaits, so a change and its events happ
 Callers (routes, control API, `api.py`) validate first; these functions trust their input.
 """
 
+import bisect
 from collections import deque
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -70,6 +71,7 @@ class MessageStore:
     # --- reads ---
 
     def mailbox(self, extension_id: str) -> list[Message]:
+        """The extension's messages, oldest first (by creationTime)."""
         return self.mailboxes.get(extension_id, [])
 
     def get(self, extension_id: str, message_id: int) -> Message | None:
@@ -80,7 +82,11 @@ class MessageStore:
 
     def _add(self, msg: Message) -> Message:
         self.messages[msg.id] = msg
-        self.mailboxes.setdefault(msg.extension_id, []).append(msg)
+        box = self.mailboxes.setdefault(msg.extension_id, [])
+        if box and box[-1].creation_time > msg.creation_time:  # history: keep creation order
+            bisect.insort(box, msg, key=lambda m: m.creation_time)
+        else:
+            box.append(msg)
         publish_changes(self.world, [msg], new=True)
         publish_arrival(self.world, msg, self.urls)
         return msg

@@ -12,6 +12,7 @@ import base64
 import binascii
 import hashlib
 import hmac
+import itertools
 import json
 from dataclasses import asdict, dataclass, replace
 
@@ -85,17 +86,17 @@ def latest_per_conversation(messages: list[Message]) -> list[Message]:
 def full_sync(store: MessageStore, frame: SyncFrame) -> tuple[list[Message], bool]:
     """The frame's live messages, newest first, cut to `record_count`; and whether older
     ones were left out."""
-    found = sorted(
-        (m for m in store.mailbox(frame.extension_id) if m.availability == "Alive"),
-        key=lambda m: m.creation_time,
-        reverse=True,
+    found = (
+        m
+        for m in reversed(store.mailbox(frame.extension_id))
+        if m.availability == "Alive" and frame.contains(m)
     )
-    found = [m for m in found if frame.contains(m)]
     if frame.distinct:
-        found = latest_per_conversation(found)
-    if frame.record_count is not None and len(found) > frame.record_count:
-        return found[: frame.record_count], True
-    return found, False
+        found = iter(latest_per_conversation(list(found)))
+    if frame.record_count is None:
+        return list(found), False
+    records = list(itertools.islice(found, frame.record_count + 1))
+    return records[: frame.record_count], len(records) > frame.record_count
 
 
 def incremental_sync(
