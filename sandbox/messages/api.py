@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from sandbox.messages import store as services
-from sandbox.messages.models import Message, message_json
+from sandbox.messages.models import FAX_COVER_PAGES, FAX_RESOLUTIONS, Message, message_json
 from sandbox.messages.numbers import parse_number
 from sandbox.messages.store import Party, Upload, store_of
 
@@ -180,6 +180,8 @@ def receive_fax(
     account's numbers; the fax and message-store events fire."""
     if pages < 1:
         raise MessagingError("a fax has at least one page")
+    if resolution not in FAX_RESOLUTIONS:
+        raise MessagingError(f"resolution is one of {', '.join(FAX_RESOLUTIONS)}")
     to_e164 = _e164(to_number, "to_number")
     owner = _owner(world, to_e164)
     sender = Party(phone_number=_e164(from_number, "from_number"), name=from_name)
@@ -210,6 +212,8 @@ def send_fax(
     """The extension faxes `documents` as `POST …/fax` would; recorded in the outbox."""
     ext = _extension(world, extension_id)
     sender = services.primary_number(world, ext, fax=True)
+    if resolution not in FAX_RESOLUTIONS or not 0 <= cover_index < len(FAX_COVER_PAGES):
+        raise MessagingError("bad resolution or cover index")
     if sender is None or not documents:
         raise MessagingError("a fax needs a fax-capable number and at least one document")
     msg = services.send_fax(

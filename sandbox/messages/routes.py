@@ -222,7 +222,9 @@ async def _send_sms(ctx: Ctx, *, mms_endpoint: bool) -> Response:
     if text and media.text_units(text) > media.MAX_TEXT_UNITS:
         raise invalid_parameter("text")
     country = body.fields.get("country")
-    if isinstance(country, dict) and country.get("id") and country.get("isoCode"):
+    if country is not None and not isinstance(country, dict):
+        raise invalid_parameter("country")
+    if country and country.get("id") and country.get("isoCode"):
         raise ApiError(
             400,
             "MSG-365",

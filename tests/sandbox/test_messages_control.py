@@ -87,6 +87,8 @@ def test_an_uploaded_pdf_is_the_inbound_fax_document(sandbox, alice_api):
         {"type": "MMS", "to": "101", "from": OUTSIDE, "text": "x"},
         {"type": "VoiceMail", "to": "101", "from": OUTSIDE, "duration_s": 0},
         {"type": "Fax", "to": "101", "from": OUTSIDE, "pages": "two"},
+        {"type": "Fax", "to": "101", "from": OUTSIDE, "fax_resolution": 5},
+        {"to": "101", "from": OUTSIDE, "attachments": [{"content_base64": "!!"}]},
         {"to": "101", "text": "x"},
     ],
 )

@@ -225,6 +225,9 @@ def test_mms_sdk_style_json_part_and_untyped_file(sandbox, alice_api):
             400,
             "MSG-365",
         ),
+        ("101", {**sms_body(), "country": "US"}, 400, "CMN-101"),
+        ("101", {**sms_body(), "text": 5}, 400, "CMN-101"),
+        ("101", {**sms_body(), "to": [{"phoneNumber": 5}]}, 400, "CMN-101"),
     ],
 )
 def test_refused_sms_writes_nothing(sandbox, user, body, status, code):
