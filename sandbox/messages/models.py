@@ -133,6 +133,7 @@ class Message:
     telephony_session_id: str | None = None
     send_time: float | None = None  # outbound fax scheduled for later
     mms: bool = False
+    pg_to_department: bool | None = None
     peer_message_ids: list[int] = field(default_factory=list)  # internal copies it produced
 
     @property
@@ -167,6 +168,9 @@ FAX_RESPONSE_FIELDS = frozenset(
         "faxPageCount", "lastModifiedTime", "coverIndex", "coverPageText",
     }
 )  # fmt: skip
+PAGER_RESPONSE_FIELDS = (SMS_RESPONSE_FIELDS - {"smsDeliveryTime", "smsSendingAttemptsCount"}) | {
+    "pgToDepartment"
+}
 FAX_TO_FIELDS = frozenset({"recipientId", "phoneNumber", "name", "messageStatus", "location"})
 
 
@@ -248,6 +252,7 @@ def message_json(msg: Message, urls: Urls) -> dict[str, Any]:
         ("coverIndex", msg.cover_index),
         ("coverPageText", msg.cover_page_text),
         ("vmTranscriptionStatus", msg.vm_transcription_status),
+        ("pgToDepartment", msg.pg_to_department),
     )
     for key, value in optional:
         if value is not None:
@@ -268,6 +273,11 @@ def single_message_json(msg: Message, urls: Urls) -> dict[str, Any]:
 def sms_response_json(msg: Message, urls: Urls) -> dict[str, Any]:
     """`GetSMSMessageInfoResponse` (POST …/sms and …/mms)."""
     return {k: v for k, v in message_json(msg, urls).items() if k in SMS_RESPONSE_FIELDS}
+
+
+def pager_response_json(msg: Message, urls: Urls) -> dict[str, Any]:
+    """`GetInternalTextMessageInfoResponse` (POST …/company-pager)."""
+    return {k: v for k, v in message_json(msg, urls).items() if k in PAGER_RESPONSE_FIELDS}
 
 
 def fax_response_json(msg: Message, urls: Urls) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from sandbox.core.errors import (
     invalid_parameter,
     mandatory_parameter,
     not_found,
+    unparsable_json,
 )
 from sandbox.core.media import media_response
 from sandbox.core.multipart import multi_status
@@ -38,6 +39,7 @@ from sandbox.messages.models import (
     Message,
     fax_response_json,
     message_json,
+    pager_response_json,
     single_message_json,
     sms_response_json,
     sync_record_json,
@@ -266,6 +268,77 @@ async def create_sms(ctx: Ctx) -> Response:
 @router.api("POST", EXT + "/mms", group="Medium")
 async def create_mms(ctx: Ctx) -> Response:
     return await _send_sms(ctx, mms_endpoint=True)
+
+
+# --- pager ------------------------------------------------------------------------------------
+
+MAX_PAGER_UNITS = 1024
+
+
+def _pager_extension(ctx: Ctx, party: Any, name: str) -> Extension | None:
+    """An extension named by `{extensionId}` or `{extensionNumber}` (None when not found)."""
+    if not isinstance(party, dict):
+        raise invalid_parameter(name)
+    account = ctx.world.account
+    ext_id, number = party.get("extensionId"), party.get("extensionNumber")
+    if ext_id is not None:
+        return account.extensions.get(str(ext_id))
+    if number is not None:
+        return next(
+            (e for e in account.extensions.values() if e.extension_number == str(number)), None
+        )
+    raise mandatory_parameter(f"{name}.extensionNumber")
+
+
+@router.api("POST", EXT + "/company-pager", group="Medium")
+async def create_pager_message(ctx: Ctx) -> Response:
+    ext = _mailbox_of(ctx)
+    body = await ctx.json()
+    if not isinstance(body, dict):
+        raise unparsable_json()
+    text = body.get("text")
+    if not text:
+        raise mandatory_parameter("text")
+    if not isinstance(text, str) or media.text_units(text) > MAX_PAGER_UNITS:
+        raise invalid_parameter("text")
+    if body.get("from") is not None:
+        sender = _pager_extension(ctx, body["from"], "from")
+        if sender is None or sender.id_str != ext.id_str:
+            raise ApiError(
+                400,
+                "MSG-332",
+                "Parameter [from] value is invalid "
+                "[Sender extension id does not correspond to logged in extension]",
+                parameter_name="from",
+            )
+    targets = body.get("to")
+    store = store_of(ctx.world)
+    if targets is None and body.get("replyOn") is not None:
+        original = store.get(ext.id_str, _int_or_none(body["replyOn"]) or -1)
+        if original is None or original.type != "Pager":
+            raise not_found("replyOn", body["replyOn"])
+        wanted = {original.sender.extension_id, *(p.extension_id for p in original.recipients)}
+        wanted.discard(ext.id_str)
+        recipients = [ctx.world.account.extensions[i] for i in wanted if i]
+    else:
+        if not isinstance(targets, list) or not targets:
+            raise mandatory_parameter("to")
+        recipients = []
+        for party in targets:
+            recipient = _pager_extension(ctx, party, "to")
+            if recipient is None or recipient.status != "Enabled":
+                shown = party.get("extensionNumber") or party.get("extensionId")
+                raise ApiError(
+                    400,
+                    "MSG-316",
+                    f"Parameter [to] value [{shown}] is invalid [Target extension not found]",
+                    parameter_name="to",
+                )
+            if recipient not in recipients:
+                recipients.append(recipient)
+    msg = services.send_pager(ctx.world, ext=ext, recipients=recipients, text=text)
+    services.record_outbox(ctx.world, msg)
+    return json_response(pager_response_json(msg, store.urls))
 
 
 # --- fax --------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from sandbox.messages.models import (
     Urls,
     conversation_id_for,
     fax_response_json,
+    pager_response_json,
     sms_response_json,
 )
 from sandbox.messages.numbers import location_of
@@ -652,10 +653,62 @@ def restore_messages(world: "World", messages: list[Message]) -> None:
 
 
 def record_outbox(world: "World", msg: Message) -> None:
-    """Record an outbound SMS/MMS/fax in the outbox with the JSON the sender got back."""
+    """Record an outbound SMS/MMS/fax/pager message in the outbox, with the JSON the sender
+    got back."""
     urls = store_of(world).urls
     if msg.type == "Fax":
         kind, payload = "fax", fax_response_json(msg, urls)
+    elif msg.type == "Pager":
+        kind, payload = "pager", pager_response_json(msg, urls)
     else:
         kind, payload = ("mms" if msg.mms else "sms"), sms_response_json(msg, urls)
     world.outbox.record(kind, extension_id=msg.extension_id, payload=payload)
+
+
+# --- pager (company-internal text) ------------------------------------------------------------
+
+
+def extension_party(ext: Extension) -> Party:
+    return Party(extension_number=ext.extension_number, extension_id=ext.id_str, name=ext.name)
+
+
+def send_pager(
+    world: "World",
+    *,
+    ext: Extension,
+    recipients: list[Extension],
+    text: str,
+    at: float | None = None,
+) -> Message:
+    """A company pager message: `Sent` in the sender's mailbox and, at once, `Received` in
+    every recipient's (internal only: no carrier, no timers)."""
+    store = store_of(world)
+    created = world.clock.now() if at is None else at
+    conversation = conversation_id_for(["pager", ext.id_str, *(r.id_str for r in recipients)])
+
+    def message(owner: Extension, direction: str) -> Message:
+        to = [extension_party(r) for r in recipients]
+        for party in to:
+            party.message_status = "Sent" if direction == "Outbound" else None
+        return Message(
+            id=world.ids.numeric(),
+            extension_id=owner.id_str,
+            type="Pager",
+            direction=direction,
+            sender=extension_party(ext),
+            recipients=to,
+            creation_time=created,
+            last_modified_time=created,
+            message_status="Sent" if direction == "Outbound" else "Received",
+            read_status="Read" if direction == "Outbound" else "Unread",
+            subject=text,
+            attachments=[text_attachment(store, text)],
+            conversation_id=conversation,
+            pg_to_department=any(r.type == "Department" for r in recipients),
+        )
+
+    msg = store._add(message(ext, "Outbound"))
+    for recipient in recipients:
+        if recipient.id_str != ext.id_str:
+            msg.peer_message_ids.append(store._add(message(recipient, "Inbound")).id)
+    return msg
