@@ -364,14 +364,18 @@ def _fax_options(body: SendBody) -> tuple[str, int, str | None, float | None]:
         not isinstance(cover_text, str) or len(cover_text) > MAX_COVER_TEXT
     ):
         raise invalid_parameter("coverPageText")
-    send_time = None
-    raw_time = fields.get("sendTime")
-    if raw_time not in (None, ""):
-        try:
-            send_time = parse_iso(str(raw_time))
-        except ValueError:
-            raise invalid_parameter("sendTime", raw_time) from None
+    send_time = _send_time(fields.get("sendTime"))
     return resolution, cover_index, cover_text or None, send_time
+
+
+def _send_time(raw: Any) -> float | None:
+    """`sendTime`: when to send a fax (absent, now or past: at once)."""
+    if raw in (None, ""):
+        return None
+    try:
+        return parse_iso(str(raw))
+    except ValueError:
+        raise invalid_parameter("sendTime", raw) from None
 
 
 def _fax_sender(ctx: Ctx, ext: Extension) -> PhoneNumber:
@@ -426,7 +430,7 @@ def _resend_fax(ctx: Ctx, ext: Extension, sender: PhoneNumber, body: SendBody) -
         recipients = _recipients(ctx, body, fax=True)
     else:
         recipients = [(p.phone_number or "", p.name) for p in original.recipients]
-    _, _, _, send_time = _fax_options(SendBody("json", {"sendTime": body.fields.get("sendTime")}))
+    send_time = _send_time(body.fields.get("sendTime"))
     document = original.attachments[0]
     msg = services.send_fax(
         ctx.world,

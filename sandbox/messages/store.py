@@ -81,7 +81,8 @@ class MessageStore:
 
     # --- writes ---
 
-    def _add(self, msg: Message) -> Message:
+    def add(self, msg: Message) -> Message:
+        """File a new message in its mailbox (kept in creation order) and publish its events."""
         self.messages[msg.id] = msg
         box = self.mailboxes.setdefault(msg.extension_id, [])
         if box and box[-1].creation_time > msg.creation_time:  # history: keep creation order
@@ -219,7 +220,7 @@ def send_sms(
         segment_count=media.segment_count(text or "") if not uploads else None,
         mms=bool(uploads),
     )
-    store._add(msg)
+    store.add(msg)
     if at is not None and at <= now:
         _sms_sent(world, msg.id, touch=False)
         _sms_delivered(world, msg.id, touch=False)
@@ -367,7 +368,7 @@ def receive_sms(
         segment_count=media.segment_count(text or "") if not uploads else None,
         mms=bool(uploads),
     )
-    return store._add(msg)
+    return store.add(msg)
 
 
 # --- fax --------------------------------------------------------------------------------------
@@ -464,7 +465,7 @@ def send_fax(
         cover_page_text=cover_page_text,
         send_time=send_time,
     )
-    store._add(msg)
+    store.add(msg)
     if at is not None and at <= now:
         _fax_sent(world, msg.id, touch=False)
     else:
@@ -547,7 +548,7 @@ def receive_fax(
         fax_page_count=pages,
         fax_resolution=resolution,
     )
-    return store._add(msg)
+    return store.add(msg)
 
 
 # --- voicemail --------------------------------------------------------------------------------
@@ -596,7 +597,7 @@ def receive_voicemail(
     history = at is not None and at <= now
     if transcription is not None and history:
         _add_transcription(store, msg, transcription)
-    store._add(msg)
+    store.add(msg)
     if transcription is not None and not history:
         world.scheduler.call_later(
             world.platform.config.voicemail_transcription_delay,
@@ -707,8 +708,8 @@ def send_pager(
             pg_to_department=any(r.type == "Department" for r in recipients),
         )
 
-    msg = store._add(message(ext, "Outbound"))
+    msg = store.add(message(ext, "Outbound"))
     for recipient in recipients:
         if recipient.id_str != ext.id_str:
-            msg.peer_message_ids.append(store._add(message(recipient, "Inbound")).id)
+            msg.peer_message_ids.append(store.add(message(recipient, "Inbound")).id)
     return msg
