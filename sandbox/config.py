@@ -51,6 +51,14 @@ class Config:
     webhook_concurrency_per_subscription: int = 1
     validation_timeout: float = 3.0
     subscription_limit: int = 30
+    # messaging (sandbox/messages): status timers on the sandbox clock, sync overlap, SMS limits
+    message_sent_delay: float = 1.0
+    message_delivered_delay: float = 2.0
+    fax_sent_delay: float = 5.0
+    voicemail_transcription_delay: float = 3.0
+    message_sync_overlap: float = 5.0
+    sms_rate_limit: int = 40
+    mms_rate_limit: int = 50
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -104,6 +112,25 @@ RUNTIME_FIELDS = (
     "webhook_concurrency_per_subscription",
     "validation_timeout",
     "subscription_limit",
+    "message_sent_delay",
+    "message_delivered_delay",
+    "fax_sent_delay",
+    "voicemail_transcription_delay",
+    "message_sync_overlap",
+    "sms_rate_limit",
+    "mms_rate_limit",
+)
+
+
+# Settings that may be 0 (no grace window, statuses change at once, no sync overlap).
+ZERO_ALLOWED = (
+    "refresh_grace_used",
+    "refresh_grace_unused",
+    "message_sent_delay",
+    "message_delivered_delay",
+    "fax_sent_delay",
+    "voicemail_transcription_delay",
+    "message_sync_overlap",
 )
 
 
@@ -123,7 +150,7 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
         return merged
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(name)
-    if value < 0 or (value == 0 and name not in ("refresh_grace_used", "refresh_grace_unused")):
+    if value < 0 or (value == 0 and name not in ZERO_ALLOWED):
         raise ValueError(name)
     return int(value) if isinstance(current, int) else float(value)
 
