@@ -19,6 +19,7 @@ log. Handlers raise `ApiError`/`OAuthError` for error responses.
 import asyncio
 import json
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -240,7 +241,7 @@ async def _pipeline(ctx: Ctx) -> tuple[str | None, Response]:
         if fault.kind == "latency":
             await asyncio.sleep(fault.params["seconds"])
         else:
-            return fault.id, fault_response(fault)
+            return fault.id, fault_response(fault, route, ctx.platform.config)
     if route.auth:
         ctx.token = world.oauth.authenticate(request, allow_query=route.media)
         ctx.client_id = ctx.token.session.client_id
@@ -275,8 +276,11 @@ DEFAULT_FAULT_BODIES = {
 }
 
 
-def fault_response(fault) -> Response:
-    """The response an `http_error` or `rate_limit` fault sends instead of the real one."""
+def fault_response(fault, route: Route, config) -> Response:
+    """The response an `http_error` or `rate_limit` fault sends instead of the real one.
+
+    An injected 429 with rate headers names the route's own group and limit, as a real
+    user-level limit would."""
     params = fault.params
     status = 429 if fault.kind == "rate_limit" else params["status"]
     headers: dict[str, str] = dict(params.get("headers") or {})
@@ -284,12 +288,13 @@ def fault_response(fault) -> Response:
         if params["retry_after"] is not None:
             headers["Retry-After"] = str(params["retry_after"])
         if params["rate_headers"]:
+            group = route.group or "Heavy"
             headers.update(
                 {
-                    "X-Rate-Limit-Group": "heavy",
-                    "X-Rate-Limit-Limit": "10",
+                    "X-Rate-Limit-Group": group.lower(),
+                    "X-Rate-Limit-Limit": str(config.limit_for(group)),
                     "X-Rate-Limit-Remaining": "0",
-                    "X-Rate-Limit-Window": "60",
+                    "X-Rate-Limit-Window": str(max(1, math.ceil(config.rate_window))),
                 }
             )
     body = params.get("body")

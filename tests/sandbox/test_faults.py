@@ -75,6 +75,18 @@ def test_rate_limit_fault_with_or_without_headers(sandbox, alice_api, retry_afte
     assert assert_valid(response)["errors"][0]["errorCode"] == "CMN-301"
 
 
+def test_rate_limit_fault_headers_name_the_routes_own_group(sandbox, alice_api):
+    sandbox.add_fault("rate_limit", path=EXT, count=1, retry_after=5, rate_headers=True)
+    response = alice_api.get(EXT)
+    assert response.status_code == 429
+    assert {k: v for k, v in response.headers.items() if k.startswith("x-rate-limit")} == {
+        "x-rate-limit-group": "medium",
+        "x-rate-limit-limit": "40",
+        "x-rate-limit-remaining": "0",
+        "x-rate-limit-window": "60",
+    }
+
+
 def test_latency_fault_delays_the_response(sandbox, alice_api):
     sandbox.add_fault("latency", path=EXT, seconds=0.4, count=1)
     started = time.monotonic()
