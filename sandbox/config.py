@@ -51,6 +51,12 @@ class Config:
     webhook_concurrency_per_subscription: int = 1
     validation_timeout: float = 3.0
     subscription_limit: int = 30
+    # voice (sandbox/voice): how long phones ring, the IVR menu, voicemail, recordings
+    ring_timeout: float = 20.0
+    pstn_ring_timeout: float = 60.0
+    ivr_delay: float = 4.0
+    voicemail_duration: float = 20.0
+    min_recording_duration: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -104,6 +110,19 @@ RUNTIME_FIELDS = (
     "webhook_concurrency_per_subscription",
     "validation_timeout",
     "subscription_limit",
+    "ring_timeout",
+    "pstn_ring_timeout",
+    "ivr_delay",
+    "voicemail_duration",
+    "min_recording_duration",
+)
+
+# Settings that may be 0 (no grace window, route out of the IVR at once, keep every recording).
+ZERO_ALLOWED = (
+    "refresh_grace_used",
+    "refresh_grace_unused",
+    "ivr_delay",
+    "min_recording_duration",
 )
 
 
@@ -123,7 +142,7 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
         return merged
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(name)
-    if value < 0 or (value == 0 and name not in ("refresh_grace_used", "refresh_grace_unused")):
+    if value < 0 or (value == 0 and name not in ZERO_ALLOWED):
         raise ValueError(name)
     return int(value) if isinstance(current, int) else float(value)
 

@@ -6,8 +6,9 @@ from starlette.responses import Response
 
 from sandbox.account.models import Account, Extension, PhoneNumber
 from sandbox.core.clock import iso
-from sandbox.core.errors import another_extension, invalid_parameter
+from sandbox.core.errors import another_extension
 from sandbox.core.paging import page_params, paginate
+from sandbox.core.params import kept_query, multi
 from sandbox.core.routing import Ctx, Router, json_response
 
 router = Router()
@@ -35,20 +36,6 @@ PAYMENT_TYPES = (
 )  # fmt: skip
 
 US = {"id": "1", "name": "United States", "isoCode": "US", "callingCode": "1"}
-
-
-def _multi(ctx: Ctx, name: str, allowed: tuple[str, ...] | None = None) -> list[str]:
-    """A repeatable query parameter (`type=User&type=Department`, or comma-separated)."""
-    values = [v for raw in ctx.query.getlist(name) for v in raw.split(",") if v]
-    if allowed is not None:
-        for value in values:
-            if value not in allowed:
-                raise invalid_parameter(name, value)
-    return values
-
-
-def _kept_query(ctx: Ctx) -> list[tuple[str, str]]:
-    return [(k, v) for k, v in ctx.query.multi_items() if k not in ("page", "perPage")]
 
 
 def country(ctx: Ctx) -> dict[str, Any]:
@@ -177,9 +164,9 @@ async def read_account(ctx: Ctx) -> Response:
 @router.api("GET", ACCOUNT + "/extension", group="Medium")
 async def list_extensions(ctx: Ctx) -> Response:
     account_id = ctx.account_id()
-    types = _multi(ctx, "type", EXTENSION_TYPES)
-    statuses = _multi(ctx, "status", EXTENSION_STATUSES)
-    emails = {e.lower() for e in _multi(ctx, "email")}
+    types = multi(ctx.query, "type", EXTENSION_TYPES)
+    statuses = multi(ctx.query, "status", EXTENSION_STATUSES)
+    emails = {e.lower() for e in multi(ctx.query, "email")}
     number = ctx.query.get("extensionNumber")
     page, per_page = page_params(ctx.query)
     matching = [
@@ -195,7 +182,7 @@ async def list_extensions(ctx: Ctx) -> Response:
         page=page,
         per_page=per_page,
         base_uri=ctx.url(f"/restapi/v1.0/account/{account_id}/extension"),
-        query_items=_kept_query(ctx),
+        query_items=kept_query(ctx.query),
     )
     listing["records"] = [extension_body(ctx, ext, full=False) for ext in listing["records"]]
     return json_response(listing)
@@ -245,9 +232,9 @@ def number_body(ctx: Ctx, number: PhoneNumber, *, company: bool) -> dict[str, An
 
 
 def _numbers_listing(ctx: Ctx, numbers: list[PhoneNumber], base_uri: str, *, company: bool):
-    statuses = _multi(ctx, "status", NUMBER_STATUSES)
-    usage = _multi(ctx, "usageType", USAGE_TYPES)
-    payment = _multi(ctx, "paymentType", PAYMENT_TYPES) if company else []
+    statuses = multi(ctx.query, "status", NUMBER_STATUSES)
+    usage = multi(ctx.query, "usageType", USAGE_TYPES)
+    payment = multi(ctx.query, "paymentType", PAYMENT_TYPES) if company else []
     page, per_page = page_params(ctx.query)
     matching = [
         n
@@ -257,7 +244,7 @@ def _numbers_listing(ctx: Ctx, numbers: list[PhoneNumber], base_uri: str, *, com
         and (not payment or n.payment_type in payment)
     ]
     listing = paginate(
-        matching, page=page, per_page=per_page, base_uri=base_uri, query_items=_kept_query(ctx)
+        matching, page=page, per_page=per_page, base_uri=base_uri, query_items=kept_query(ctx.query)
     )
     listing["records"] = [number_body(ctx, n, company=company) for n in listing["records"]]
     return json_response(listing)
