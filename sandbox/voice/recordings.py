@@ -7,7 +7,6 @@ generated on demand (the same id always gives the same bytes).
 """
 
 import functools
-import math
 from dataclasses import dataclass
 
 from sandbox.core.media import wav_audio
@@ -54,7 +53,7 @@ class RecordingStore:
         stored = StoredRecording(
             id=recording_id,
             mode=mode,
-            duration=max(1, math.ceil(seconds)),
+            duration=max(1, round(seconds)),
             extension_ids=frozenset(extension_ids),
             telephony_session_id=telephony_session_id,
             created_at=now,
