@@ -127,6 +127,11 @@ class SandboxClient:
         """A live or recently finished call as the control API shows it."""
         return self._control("GET", f"/calls/{telephony_session_id}")
 
+    def calls(self, *, include_ended: bool = False) -> list[dict[str, Any]]:
+        """Live calls (and the recently finished ones with `include_ended`)."""
+        params = {"all": "true"} if include_ended else {}
+        return self._control("GET", "/calls", params=params)["records"]
+
     def drive(self, telephony_session_id: str, action: str, **body: Any) -> dict[str, Any]:
         """`answer`, `hold`, `unhold`, `hangup`, `decline`, `voicemail` or `record` a call;
         `side="caller"|"callee"` or `party_id=` picks the leg (defaults per action)."""

@@ -37,9 +37,10 @@ def _uri(ctx: Ctx, ringout: RingOut) -> str:
 
 
 def _number(body: dict[str, Any], path: str) -> str:
+    """A phone number in E.164 (the user's own phone, the caller id)."""
     raw = string_field(body, "phoneNumber", path=path)
     number = normalize(raw)
-    if number is None:
+    if number is None or not number.startswith("+"):
         raise invalid_parameter(path, raw)
     return number
 
