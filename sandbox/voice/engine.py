@@ -82,6 +82,7 @@ class CallEngine:
         # None. The messaging module plugs its store in here.
         self.voicemail_sink: Any = None
         self._deferred: set[str] = set()
+        self._replay_at: float | None = None  # set while replaying a past call (no events)
 
     # --- reading ---
 
@@ -90,7 +91,7 @@ class CallEngine:
         return self.world.platform.config
 
     def now(self) -> float:
-        return self.world.clock.now()
+        return self._replay_at if self._replay_at is not None else self.world.clock.now()
 
     def live(self, telephony_session_id: str) -> CallSession | None:
         return self.sessions.get(telephony_session_id)
@@ -239,6 +240,8 @@ class CallEngine:
     def _emit(self, party: Party) -> None:
         session = party.session
         session.sequence += 1
+        if self._replay_at is not None:
+            return  # history: nobody was listening then
         account_id = self.account.id_str
         self.world.bus.publish(
             Event(
@@ -252,7 +255,7 @@ class CallEngine:
 
     def _presence(self, party: Party) -> None:
         ext = party.extension
-        if ext is None or not ext.is_user or ext.status != "Enabled":
+        if ext is None or not ext.is_user or ext.status != "Enabled" or self._replay_at:
             return
         status = PRESENCE_STATUS.get(party.code)
         session = party.session
@@ -586,6 +589,8 @@ class CallEngine:
         self._ring(party)
 
     def _ring(self, party: Party) -> None:
+        if self._replay_at is not None:
+            return  # a replayed call is driven step by step, no timers
         session = party.session
         if party.extension is not None:
             timeout = session.ring_timeout or self.config.ring_timeout
@@ -782,7 +787,8 @@ class CallEngine:
         seconds = duration if duration is not None else session.voicemail_duration
         if seconds is None:
             seconds = self.config.voicemail_duration
-        party.timer = self.world.scheduler.call_later(seconds, self._voicemail_done, party)
+        if self._replay_at is None:
+            party.timer = self.world.scheduler.call_later(seconds, self._voicemail_done, party)
 
     def _voicemail_done(self, party: Party) -> None:
         party.timer = None
@@ -955,6 +961,58 @@ class CallEngine:
             party.stand_alone, changed = stand_alone, True
         if changed:
             self._emit(party)
+
+    # --- history ---
+
+    def past_call(
+        self,
+        *,
+        caller: str,
+        callee: str,
+        start: float,
+        ring: float = 6.0,
+        talk: float | None = None,
+        voicemail: float | None = None,
+        caller_name: str | None = None,
+        ivr_choice: str | None = None,
+        record: bool = False,
+    ) -> CallSession:
+        """Replay a finished call that started at `start` (epoch seconds): it rings for `ring`
+        seconds; then it is answered and lasts `talk` seconds, or (a user callee) the caller
+        leaves a `voicemail` of that many seconds, or (neither) the caller gives up. No events
+        are sent and no timers run; the call lands in the call log (with its recording when
+        `record` and long enough, and its voicemail message) as if it had happened then.
+        Raises CallError for a call that would not have ended by now."""
+        end = start + ring + (talk or 0) + (voicemail if talk is None and voicemail else 0)
+        if end > self.world.clock.now():
+            raise CallError("a past call must have ended by now")
+        if self._replay_at is not None:
+            raise CallError("already replaying a call")
+        self._replay_at = start
+        try:
+            session = self.start_call(
+                caller=caller,
+                callee=callee,
+                caller_name=caller_name,
+                ivr_choice=ivr_choice,
+                ivr_delay=0,
+                record=record,
+            )
+            ringing = next(p for p in session.parties if p.ringing and p.direction == "Inbound")
+            self._replay_at += ring
+            if talk is not None:
+                self.answer(ringing)
+                self._replay_at += talk
+                self.leave(session.parties[0])
+            elif voicemail is not None and ringing.is_user:
+                self.to_voicemail(ringing, duration=voicemail)
+                self._replay_at += voicemail
+                self._voicemail_done(ringing)
+            else:
+                self.leave(session.parties[0])
+        finally:
+            self._replay_at = None
+        return session
 
     # --- recordings ---
 
