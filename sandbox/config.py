@@ -51,6 +51,14 @@ class Config:
     webhook_concurrency_per_subscription: int = 1
     validation_timeout: float = 3.0
     subscription_limit: int = 30
+    # messaging (sandbox/messages): status timers on the sandbox clock, sync overlap, SMS limits
+    message_sent_delay: float = 1.0
+    message_delivered_delay: float = 2.0
+    fax_sent_delay: float = 5.0
+    voicemail_transcription_delay: float = 3.0
+    message_sync_overlap: float = 5.0
+    sms_rate_limit: int = 40
+    mms_rate_limit: int = 50
     # voice (sandbox/voice): how long phones ring, the IVR menu, voicemail, recordings
     ring_timeout: float = 20.0
     pstn_ring_timeout: float = 60.0
@@ -110,6 +118,13 @@ RUNTIME_FIELDS = (
     "webhook_concurrency_per_subscription",
     "validation_timeout",
     "subscription_limit",
+    "message_sent_delay",
+    "message_delivered_delay",
+    "fax_sent_delay",
+    "voicemail_transcription_delay",
+    "message_sync_overlap",
+    "sms_rate_limit",
+    "mms_rate_limit",
     "ring_timeout",
     "pstn_ring_timeout",
     "ivr_delay",
@@ -117,10 +132,17 @@ RUNTIME_FIELDS = (
     "min_recording_duration",
 )
 
-# Settings that may be 0 (no grace window, route out of the IVR at once, keep every recording).
+
+# Settings that may be 0 (no grace window, statuses change at once, no sync overlap, route
+# out of the IVR at once, keep every recording).
 ZERO_ALLOWED = (
     "refresh_grace_used",
     "refresh_grace_unused",
+    "message_sent_delay",
+    "message_delivered_delay",
+    "fax_sent_delay",
+    "voicemail_transcription_delay",
+    "message_sync_overlap",
     "ivr_delay",
     "min_recording_duration",
 )

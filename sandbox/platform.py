@@ -42,6 +42,7 @@ MODULES = (
     "sandbox.presence",
     "sandbox.subscriptions",
     "sandbox.voice",
+    "sandbox.messages",
     "sandbox.control",
 )
 HOUSEKEEPING_EVERY = 600.0

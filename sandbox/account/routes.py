@@ -8,7 +8,7 @@ from sandbox.account.models import Account, Extension, PhoneNumber
 from sandbox.core.clock import iso
 from sandbox.core.errors import another_extension
 from sandbox.core.paging import page_params, paginate
-from sandbox.core.params import kept_query, multi
+from sandbox.core.params import kept_query, multi_values
 from sandbox.core.routing import Ctx, Router, json_response
 
 router = Router()
@@ -164,9 +164,9 @@ async def read_account(ctx: Ctx) -> Response:
 @router.api("GET", ACCOUNT + "/extension", group="Medium")
 async def list_extensions(ctx: Ctx) -> Response:
     account_id = ctx.account_id()
-    types = multi(ctx.query, "type", EXTENSION_TYPES)
-    statuses = multi(ctx.query, "status", EXTENSION_STATUSES)
-    emails = {e.lower() for e in multi(ctx.query, "email")}
+    types = multi_values(ctx.query, "type", EXTENSION_TYPES)
+    statuses = multi_values(ctx.query, "status", EXTENSION_STATUSES)
+    emails = {e.lower() for e in multi_values(ctx.query, "email")}
     number = ctx.query.get("extensionNumber")
     page, per_page = page_params(ctx.query)
     matching = [
@@ -232,9 +232,9 @@ def number_body(ctx: Ctx, number: PhoneNumber, *, company: bool) -> dict[str, An
 
 
 def _numbers_listing(ctx: Ctx, numbers: list[PhoneNumber], base_uri: str, *, company: bool):
-    statuses = multi(ctx.query, "status", NUMBER_STATUSES)
-    usage = multi(ctx.query, "usageType", USAGE_TYPES)
-    payment = multi(ctx.query, "paymentType", PAYMENT_TYPES) if company else []
+    statuses = multi_values(ctx.query, "status", NUMBER_STATUSES)
+    usage = multi_values(ctx.query, "usageType", USAGE_TYPES)
+    payment = multi_values(ctx.query, "paymentType", PAYMENT_TYPES) if company else []
     page, per_page = page_params(ctx.query)
     matching = [
         n

@@ -19,8 +19,8 @@ if TYPE_CHECKING:
     from sandbox.platform import World
 
 SCOPE = (
-    "CallControl EditExtensions EditPresence Faxes ReadAccounts ReadCallLog ReadCallRecording "
-    "ReadContacts ReadMessages ReadPresence RingOut SMS SubscriptionWebhook"
+    "CallControl EditExtensions EditMessages EditPresence Faxes ReadAccounts ReadCallLog "
+    "ReadCallRecording ReadContacts ReadMessages ReadPresence RingOut SMS SubscriptionWebhook"
 )
 CONFIDENTIAL_GRANTS = (
     "authorization_code",

@@ -26,6 +26,7 @@ class ControlError(ApiError):
 
 
 async def read_body(ctx: Ctx) -> dict[str, Any]:
+    """A control request's JSON object body (400 `{"error": ...}` otherwise)."""
     try:
         body = await ctx.json()
     except ApiError:

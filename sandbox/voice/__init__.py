@@ -4,16 +4,19 @@ its sync, active calls, recordings, RingOut, and the control API that starts and
 Python callers reach the engine of a world with `sandbox.voice.engine_of(world)`.
 """
 
+import logging
 from typing import Any
 
 from sandbox.core.faults import FaultError
 from sandbox.core.routing import Router
+from sandbox.messages import api as messages
 from sandbox.voice.engine import CallEngine
 from sandbox.voice.events import TelephonySessionEvents
 from sandbox.voice.routes import callcontrol, control, history, ringout
 
 __all__ = ["engine_of", "init_world", "router", "setup"]
 
+log = logging.getLogger("sandbox.voice")
 router = Router()
 for _module in (control, callcontrol, history, ringout):
     router.routes.extend(_module.router.routes)
@@ -41,5 +44,22 @@ def setup(platform) -> None:
     platform.fault_actions.register("call_log_sync_reset", call_log_sync_reset)
 
 
+def leave_voicemail(world, **details: Any) -> dict[str, str] | None:
+    """The voicemail a caller left, as a message in the callee's mailbox (the messaging store);
+    returns the call log's `message` block."""
+    try:
+        message = messages.leave_voicemail(world, **details)
+    except messages.MessagingError:
+        log.warning("voicemail not stored: %s", details, exc_info=True)
+        return None
+    return {
+        "id": str(message.id),
+        "type": "VoiceMail",
+        "uri": messages.message_uri(world, message),
+    }
+
+
 def init_world(world) -> None:
-    world.modules["voice"] = CallEngine(world)
+    engine = CallEngine(world)
+    engine.voicemail_sink = leave_voicemail
+    world.modules["voice"] = engine

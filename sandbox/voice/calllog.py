@@ -234,9 +234,6 @@ class Urls:
             f"{recording_id}/content"
         )
 
-    def message(self, extension_id: str, message_id: str) -> str:
-        return f"{self.extension(extension_id)}/message-store/{message_id}"
-
 
 def _summary_fields(call: CallSummary) -> dict[str, Any]:
     out: dict[str, Any] = {
@@ -278,11 +275,7 @@ def record_json(entry: CallLogEntry, *, view: str, urls: Urls, base_path: str) -
     if entry.short_recording:
         out["shortRecording"] = True
     if entry.message is not None:
-        out["message"] = {
-            "id": entry.message["id"],
-            "type": entry.message["type"],
-            "uri": urls.message(entry.extension_id, entry.message["id"]),
-        }
+        out["message"] = dict(entry.message)
     if view == "Detailed":
         out["lastModifiedTime"] = iso(entry.last_modified)
         out["billing"] = {"costIncluded": 0.0, "costPurchased": 0.0}

@@ -78,8 +78,8 @@ class CallEngine:
             for ext in self.account.extensions.values()
             if ext.is_user
         }
-        # Called when a caller leaves a voicemail; returns the message (`{"id", "type"}`) or
-        # None. The messaging module plugs its store in here.
+        # Called when a caller leaves a voicemail; returns the call log's `message` block
+        # (`{"id", "type", "uri"}`) or None. sandbox.voice plugs the message store in here.
         self.voicemail_sink: Any = None
         self._deferred: set[str] = set()
         self._replay_at: float | None = None  # set while replaying a past call (no events)
@@ -376,20 +376,28 @@ class CallEngine:
                 entries[ext_id].recording = stored
 
     def _attach_voicemail(self, session: CallSession, ext_id: str, entry) -> None:
+        """The caller left a voicemail: it becomes a message in the extension's mailbox (through
+        `voicemail_sink`) and the call-log record links to it."""
         for party in session.parties_of(ext_id):
             if party.voicemail_at is None or self.voicemail_sink is None:
                 continue
             caller = self._caller_identity(session, party)
+            number = caller.phone_number or ""
+            if not number.startswith("+") and caller.extension_id:
+                ext = self.account.extensions.get(caller.extension_id)
+                number = (self.direct_number(ext) if ext else None) or number
+            ended = party.ended_at if party.ended_at is not None else self.now()
             message = self.voicemail_sink(
                 self.world,
                 extension_id=ext_id,
-                from_number=caller.phone_number or "",
+                from_number=number,
                 from_name=caller.name,
-                duration_s=max(1, round((party.ended_at or self.now()) - party.voicemail_at)),
+                duration_s=max(1, round(ended - party.voicemail_at)),
                 telephony_session_id=session.id,
+                at=ended if self._replay_at is not None else None,
             )
             if message is not None:
-                entry.message = {"id": str(message["id"]), "type": "VoiceMail"}
+                entry.message = message
 
     def _caller_identity(self, session: CallSession, party: Party) -> Endpoint:
         """Who is on the other end of `party` (for a voicemail, a transfer target's caller id)."""

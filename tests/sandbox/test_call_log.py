@@ -432,3 +432,31 @@ def test_on_demand_recording_through_the_control_api(sandbox, alice_api):
     [record] = alice_api.get(CALL_LOG, params={"recordingType": "OnDemand"}).json()["records"]
     metadata = assert_valid(alice_api.get(record["recording"]["uri"]))
     assert metadata["duration"] == 40
+
+
+def test_voicemail_lands_in_the_mailbox_and_the_call_log_links_it(sandbox, alice_api):
+    call = sandbox.start_call(OUTSIDE, ALICE_DIRECT, from_name="Jane Customer")
+    sandbox.drive(call["telephonySessionId"], "voicemail", duration_s=12)
+    sandbox.advance(12)
+    [record] = assert_valid(alice_api.get(CALL_LOG))["records"]
+    assert record["result"] == "Voicemail"
+    message = record["message"]
+    assert message["type"] == "VoiceMail"
+    assert message["uri"].endswith(f"/message-store/{message['id']}")
+    stored = assert_valid(alice_api.get(message["uri"]))
+    assert (stored["type"], stored["direction"], stored["from"]["phoneNumber"]) == (
+        "VoiceMail",
+        "Inbound",
+        OUTSIDE,
+    )
+    [audio] = [a for a in stored["attachments"] if a["type"] == "AudioRecording"]
+    assert audio["vmDuration"] == 12
+
+
+def test_a_colleagues_voicemail_comes_from_their_direct_number(sandbox, alice_api):
+    call = sandbox.start_call("102", "101")
+    sandbox.drive(call["telephonySessionId"], "voicemail", duration_s=5)
+    sandbox.advance(5)
+    record = assert_valid(alice_api.get(CALL_LOG))["records"][0]
+    stored = alice_api.get(record["message"]["uri"]).json()
+    assert stored["from"]["phoneNumber"] == sandbox.user("102")["phone_numbers"][0]["phone_number"]

@@ -137,6 +137,20 @@ class SandboxClient:
         `side="caller"|"callee"` or `party_id=` picks the leg (defaults per action)."""
         return self._control("POST", f"/calls/{telephony_session_id}/{action}", json=body)
 
+    # --- messaging ---
+
+    def inbound_message(self, **spec: Any) -> dict[str, Any]:
+        """`POST /sandbox/v1/messages` (type, to, from, text, attachments, duration_s, pages,
+        …); returns the created message's record (`id`, `extension_id`, `attachment_ids`)."""
+        return self._control("POST", "/messages", json=spec)["records"][0]
+
+    def set_number_state(self, state: str, *numbers: str, error_code: str | None = None):
+        """Mark outside numbers `unreachable`, `blocked`, `opted_out` (or `normal` again)."""
+        body: dict[str, Any] = {"phone_numbers": list(numbers), "state": state}
+        if error_code is not None:
+            body["error_code"] = error_code
+        return self._control("POST", "/messages/numbers", json=body)["records"]
+
     # --- seeded account ---
 
     def user(self, key: str) -> dict[str, Any]:
@@ -243,6 +257,18 @@ class SandboxClient:
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=10,
         )
+
+
+def multipart(subtype: str, parts: list[tuple[dict[str, str], bytes]]) -> tuple[str, bytes]:
+    """A `multipart/<subtype>` body from (headers, content) parts, for the encodings httpx does
+    not build itself (`multipart/mixed`); returns (Content-Type, body)."""
+    boundary = "Boundary_" + secrets.token_hex(8)
+    chunks = []
+    for headers, content in parts:
+        head = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        chunks.append(f"--{boundary}\r\n{head}\r\n".encode() + content + b"\r\n")
+    chunks.append(f"--{boundary}--\r\n".encode())
+    return f"multipart/{subtype}; boundary={boundary}", b"".join(chunks)
 
 
 def start_sandbox(log_dir: Path, *args: str) -> tuple[ServerProcess, SandboxClient]:

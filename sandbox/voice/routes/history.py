@@ -6,12 +6,12 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.core.clock import iso, parse_iso
+from sandbox.core.clock import iso
 from sandbox.core.errors import ApiError, invalid_parameter, mandatory_parameter, not_found
 from sandbox.core.media import media_response
 from sandbox.core.multipart import multi_status
 from sandbox.core.paging import paginate
-from sandbox.core.params import boolean, kept_query, multi, one_of
+from sandbox.core.params import bool_param, kept_query, multi_values, one_of, time_param
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.voice.calllog import SYNC_MAX, CallLogEntry, SyncError, Urls, build_entry, record_json
 from sandbox.voice.numbers import same_number
@@ -82,16 +82,6 @@ def _page(ctx: Ctx) -> int:
     return value
 
 
-def _time(ctx: Ctx, name: str) -> float | None:
-    raw = ctx.query.get(name)
-    if raw in (None, ""):
-        return None
-    try:
-        return parse_iso(raw)
-    except ValueError:
-        raise invalid_parameter(name, raw) from None
-
-
 def _listing(
     ctx: Ctx, entries: Iterable[CallLogEntry], *, base_path: str, records_base: str
 ) -> Response:
@@ -115,18 +105,18 @@ def _listing(
 def _filtered(ctx: Ctx, entries: Iterable[CallLogEntry]) -> list[CallLogEntry]:
     """The call-log list filters (CONTRACT §7.1); dateFrom defaults to dateTo - 24 h."""
     now = ctx.world.clock.now()
-    date_to = _time(ctx, "dateTo") or now
-    date_from = _time(ctx, "dateFrom")
+    date_to = time_param(ctx.query, "dateTo") or now
+    date_from = time_param(ctx.query, "dateFrom")
     if date_from is None:
         date_from = date_to - DAY
-    directions = multi(ctx.query, "direction", ("Inbound", "Outbound"))
-    types = multi(ctx.query, "type", ("Voice", "Fax"))
-    transports = multi(ctx.query, "transport", ("PSTN", "VoIP"))
+    directions = multi_values(ctx.query, "direction", ("Inbound", "Outbound"))
+    types = multi_values(ctx.query, "type", ("Voice", "Fax"))
+    transports = multi_values(ctx.query, "transport", ("PSTN", "VoIP"))
     recording_type = one_of(ctx.query, "recordingType", ("Automatic", "OnDemand", "All"))
-    if recording_type is None and boolean(ctx.query, "withRecording"):
+    if recording_type is None and bool_param(ctx.query, "withRecording"):
         recording_type = "All"
-    boolean(ctx.query, "showBlocked", True)
-    boolean(ctx.query, "showDeleted")
+    bool_param(ctx.query, "showBlocked", True)
+    bool_param(ctx.query, "showDeleted")
     phone = ctx.query.get("phoneNumber")
     ext_number = ctx.query.get("extensionNumber")
     session_id = ctx.query.get("sessionId")
@@ -237,16 +227,16 @@ def _sync(ctx: Ctx, scope: str, base: str) -> Response:
     store = engine(ctx).calllog
     sync_type = one_of(ctx.query, "syncType", ("FSync", "ISync"), "FSync")
     view = _view(ctx)
-    groups = multi(ctx.query, "statusGroup", ("Missed", "All"))
-    boolean(ctx.query, "showDeleted")
-    boolean(ctx.query, "withRecording")
+    groups = multi_values(ctx.query, "statusGroup", ("Missed", "All"))
+    bool_param(ctx.query, "showDeleted")
+    bool_param(ctx.query, "withRecording")
     one_of(ctx.query, "recordingType", ("Automatic", "OnDemand", "All"))
     now = ctx.world.clock.now()
     try:
         if sync_type == "FSync":
             record_count = _record_count(ctx, required=True)
             assert record_count is not None
-            date_from = _time(ctx, "dateFrom")
+            date_from = time_param(ctx.query, "dateFrom")
             if date_from is not None and date_from < now - SYNC_WINDOW:
                 raise invalid_parameter("dateFrom", ctx.query.get("dateFrom"))
             found, token = store.full_sync(
@@ -288,10 +278,10 @@ async def account_call_log_sync(ctx: Ctx) -> Response:
 def _active(ctx: Ctx, scope: str, base: str) -> Response:
     """Live calls as call-log records with `result: "In Progress"`, newest first."""
     voice = engine(ctx)
-    directions = multi(ctx.query, "direction", ("Inbound", "Outbound"))
-    types = multi(ctx.query, "type", ("Voice", "Fax"))
-    transports = multi(ctx.query, "transport", ("PSTN", "VoIP"))
-    multi(ctx.query, "conferenceType", ("AudioConferencing", "Meetings"))
+    directions = multi_values(ctx.query, "direction", ("Inbound", "Outbound"))
+    types = multi_values(ctx.query, "type", ("Voice", "Fax"))
+    transports = multi_values(ctx.query, "transport", ("PSTN", "VoIP"))
+    multi_values(ctx.query, "conferenceType", ("AudioConferencing", "Meetings"))
     now = ctx.world.clock.now()
     account = ctx.world.account
     entries = []
