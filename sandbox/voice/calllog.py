@@ -7,6 +7,7 @@ the `view` (Simple/Detailed) and the listing (extension or account) change the J
 """
 
 import secrets
+from collections import OrderedDict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from sandbox.account.models import Account
 
 SYNC_MAX = 250
+TOKENS_KEPT = 20000  # older sync tokens are forgotten (their ISync answers CLG-102)
 MISSED_RESULTS = ("Missed", "Voicemail")
 # result -> (reason, reasonDescription) as the 2021 spec describes the reasons.
 REASONS = {
@@ -314,7 +316,7 @@ class CallLogStore:
     entries: list[CallLogEntry] = field(default_factory=list)
     by_id: dict[str, CallLogEntry] = field(default_factory=dict)
     changes: int = 0
-    tokens: dict[str, SyncState] = field(default_factory=dict)
+    tokens: OrderedDict[str, SyncState] = field(default_factory=OrderedDict)
     generation: int = 0  # bumped by a call-log reset of the whole account
     extension_generations: dict[str, int] = field(default_factory=dict)
 
@@ -419,4 +421,6 @@ class CallLogStore:
     def _issue(self, state: SyncState) -> str:
         token = secrets.token_urlsafe(40)
         self.tokens[token] = state
+        while len(self.tokens) > TOKENS_KEPT:
+            self.tokens.popitem(last=False)
         return token
