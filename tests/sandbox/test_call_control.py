@@ -3,12 +3,10 @@ outbox. Every JSON body is validated against the spec."""
 
 import pytest
 
+from tests.sandbox.calls import ACCOUNT_SESSIONS, OUTSIDE, SESSIONS, telephony_notes
 from tests.sandbox.conftest import login_api
 from tests.support.openapi import assert_valid
 from tests.support.webhooks import subscribe
-
-OUTSIDE = "+14155550123"
-SESSIONS = "/restapi/v1.0/account/~/telephony/sessions"
 
 
 def party_url(call, party_id=None):
@@ -206,7 +204,7 @@ def test_blind_transfer_to_a_number_emits_the_transfer_events(
         alice_api.post(party_url(call) + "/transfer", json={"phoneNumber": "+12125550199"})
     )
     assert (body["status"]["code"], body["status"]["reason"]) == ("Disconnected", "BlindTransfer")
-    notes = [d.json["body"] for d in webhook_receiver.wait_for(7)]
+    notes = [n["body"] for n in telephony_notes(webhook_receiver, 7)]
     tail = [
         (n["parties"][0]["id"][-2:], n["parties"][0]["status"]["code"], n["parties"][0]["to"])
         for n in notes[-2:]
@@ -257,7 +255,8 @@ def test_transfer_to_a_park_orbit_parks_the_call(sandbox, alice_api):
     assert bad.status_code == 404
 
 
-def test_park_then_a_colleague_picks_up(sandbox, alice_api, ben_api):
+def test_park_then_a_colleague_picks_up(sandbox, alice_api, ben_api, admin_api, webhook_receiver):
+    assert subscribe(admin_api, webhook_receiver, [ACCOUNT_SESSIONS]).status_code == 200
     call = talking_to_alice(sandbox, alice_api)
     parked = alice_api.post(party_url(call) + "/park")
     body = assert_valid(parked)
@@ -294,6 +293,19 @@ def test_park_then_a_colleague_picks_up(sandbox, alice_api, ben_api):
     }
     again = ben_api.post(party_url(call) + "/pickup", json={"deviceId": "ben-phone"})
     assert again.status_code == 409
+    notes = telephony_notes(webhook_receiver, 9)
+    parked, picked_leg, gone, answered = (n["body"]["parties"][0] for n in notes[5:9])
+    assert (parked["status"]["code"], parked["park"], parked["status"]["parkData"]) == (
+        "Parked",
+        {"id": "*801"},
+        "*801",
+    )
+    assert (picked_leg["status"]["code"], gone["status"]["code"], answered["status"]["code"]) == (
+        "Setup",
+        "Gone",
+        "Answered",
+    )
+    assert gone["status"]["peerId"]["partyId"] == picked_leg["id"] == answered["id"]
 
 
 def test_flip_moves_the_call_to_another_phone(sandbox, alice_api):
@@ -429,7 +441,7 @@ def test_recording_start_pause_resume(sandbox, alice, webhook_receiver):
         alice_api.patch(party_url(call) + "/recordings/123", json={"active": True}).status_code
         == 404
     )
-    notes = [d.json["body"]["parties"][0] for d in webhook_receiver.wait_for(3)]
+    notes = [n["body"]["parties"][0] for n in telephony_notes(webhook_receiver, 3)]
     assert [n["recordings"] for n in notes] == [
         [{"id": recording["id"], "active": True}],
         [{"id": recording["id"], "active": False}],

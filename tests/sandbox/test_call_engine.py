@@ -8,9 +8,7 @@ from sandbox.platform import Platform
 from sandbox.voice import engine_of
 from sandbox.voice.engine import CallError
 from sandbox.voice.models import InvalidState
-
-OUTSIDE = "+14155550123"
-ALICE_DIRECT = "+16505550101"
+from tests.sandbox.calls import ALICE_DIRECT, BEN_DIRECT, OUTSIDE
 
 
 @pytest.fixture
@@ -103,7 +101,7 @@ def test_sequences_are_per_session(world):
     voice = engine_of(world)
     events = published(world)
     first = voice.start_call(caller=OUTSIDE, callee=ALICE_DIRECT)
-    second = voice.start_call(caller=OUTSIDE, callee="+16505550102")
+    second = voice.start_call(caller=OUTSIDE, callee=BEN_DIRECT)
     voice.answer(first.parties[1])
     sequences = [
         (e.body["telephonySessionId"], e.body["sequence"])

@@ -2,27 +2,13 @@
 (../shared/ringcentral/events/recorded/): the same (sequence, party, status) steps, the same
 envelope and party shapes, the same resolved `event` paths (CONTRACT §6.1)."""
 
-import copy
-
 import pytest
 
-from tests.support.openapi import validate_schema
+from tests.sandbox.calls import ACCOUNT_SESSIONS, steps, validate_event
 from tests.support.shared import recorded_stream
 from tests.support.webhooks import subscribe
 
-ACCOUNT_SESSIONS = "/restapi/v1.0/account/~/telephony/sessions"
-OUTSIDE = "+14083388064"
-
-
-def steps(notes):
-    """(sequence, party suffix, status) of each notification."""
-    out = []
-    for note in notes:
-        party = note["body"]["parties"][0]
-        out.append(
-            (note["body"]["sequence"], "-" + party["id"].rsplit("-", 1)[1], party["status"]["code"])
-        )
-    return out
+OUTSIDE = "+14083388064"  # the recordings' outside number
 
 
 def shape(note):
@@ -38,26 +24,6 @@ def shape(note):
         "status": sorted(party["status"]),
         "path": "extension" if "/extension/" in note["event"] else "account",
     }
-
-
-def spec_view(note):
-    """The event minus what real streams carry beyond the spec: `deviceId` in from/to and
-    `mobilePickupData.srvLvl` (the spec spells it `srvlvl`)."""
-    note = copy.deepcopy(note)
-    for party in note["body"]["parties"]:
-        for side in ("from", "to"):
-            party[side].pop("deviceId", None)
-        party["status"].get("mobilePickupData", {}).pop("srvLvl", None)
-    return note
-
-
-def validate_event(note):
-    schema = (
-        "ExtensionTelephonySessionsEvent"
-        if "/extension/" in note["event"]
-        else ("AccountTelephonySessionsEvent")
-    )
-    validate_schema(schema, spec_view(note))
 
 
 @pytest.fixture

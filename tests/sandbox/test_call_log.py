@@ -7,15 +7,12 @@ from io import BytesIO
 
 import pytest
 
+from tests.sandbox.calls import ALICE_DIRECT, BEN_DIRECT, OUTSIDE
 from tests.sandbox.conftest import login_api
 from tests.support.openapi import assert_valid, validate_response
 
-OUTSIDE = "+14155550123"
 CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 SYNC = "/restapi/v1.0/account/~/extension/~/call-log-sync"
-
-
-ALICE_DIRECT = "+16505550101"
 
 
 @pytest.fixture(autouse=True)
@@ -192,7 +189,7 @@ def test_paging_with_navigation_and_per_page_max(sandbox, alice_api):
 
 def test_company_call_log_is_for_supervisors(sandbox, alice_api, supervisor_api):
     answered_call(sandbox, talk=1)
-    answered_call(sandbox, callee="+16505550102", talk=1)
+    answered_call(sandbox, callee=BEN_DIRECT, talk=1)
     refused = alice_api.get("/restapi/v1.0/account/~/call-log")
     assert (refused.status_code, assert_valid(refused)["errors"][0]["errorCode"]) == (
         403,
@@ -236,7 +233,7 @@ def test_records_by_id_one_json_several_multipart(sandbox, alice_api):
         404,
         "CMN-102",
     )
-    bens = missed_call(sandbox, callee="+16505550102")["callLogIds"][
+    bens = missed_call(sandbox, callee=BEN_DIRECT)["callLogIds"][
         sandbox.user("102")["extension_id"]
     ]
     assert alice_api.get(f"{CALL_LOG}/{bens}").status_code == 404

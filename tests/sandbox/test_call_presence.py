@@ -1,12 +1,11 @@
 """Calls drive detailed presence (CONTRACT §6.2, the CTI tutorial's call states): the aggregated
 `telephonyStatus`, `activeCalls` with the call's ids, and the extension's `sequence`."""
 
+from tests.sandbox.calls import ALICE_DIRECT, OUTSIDE
 from tests.support.openapi import assert_valid, validate_schema
 from tests.support.webhooks import subscribe
 
 DETAILED = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
-OUTSIDE = "+14155550123"
-ALICE_DIRECT = "+16505550101"
 
 
 def watch_presence(api, receiver):
