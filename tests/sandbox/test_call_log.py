@@ -5,11 +5,15 @@ import json
 import wave
 from io import BytesIO
 
+import httpx
 import pytest
 
+from tests.conftest import LOG_DIR
 from tests.sandbox.calls import ALICE_DIRECT, BEN_DIRECT, OUTSIDE
 from tests.sandbox.conftest import login_api
 from tests.support.openapi import assert_valid, validate_response
+from tests.support.processes import free_port
+from tests.support.sandbox import start_sandbox
 
 CALL_LOG = "/restapi/v1.0/account/~/extension/~/call-log"
 SYNC = "/restapi/v1.0/account/~/extension/~/call-log-sync"
@@ -457,3 +461,21 @@ def test_a_colleagues_voicemail_comes_from_their_direct_number(sandbox, alice_ap
     record = assert_valid(alice_api.get(CALL_LOG))["records"][0]
     stored = alice_api.get(record["message"]["uri"]).json()
     assert stored["from"]["phoneNumber"] == sandbox.user("102")["phone_numbers"][0]["phone_number"]
+
+
+def test_recording_content_is_served_on_the_configured_media_host():
+    port = free_port()
+    server, media_sandbox = start_sandbox(LOG_DIR, "--media-port", str(port))
+    try:
+        recorded_call(media_sandbox, talk=31)
+        token = media_sandbox.jwt_login(media_sandbox.user("101"))["access_token"]
+        with media_sandbox.api(token) as api:
+            [record] = api.get(CALL_LOG).json()["records"]
+        content_uri = record["recording"]["contentUri"]
+        assert content_uri.startswith(f"http://127.0.0.1:{port}/restapi/v1.0/account/")
+        assert record["recording"]["uri"].startswith(media_sandbox.url)
+        audio = httpx.get(content_uri, params={"access_token": token}, timeout=10)
+        assert (audio.status_code, audio.headers["content-type"]) == (200, "audio/wav")
+    finally:
+        media_sandbox.close()
+        server.stop()
