@@ -106,7 +106,10 @@ class CallEngine:
             None,
         )
 
-    def endpoint_of(self, ext: Extension, *, number: str | None = None, device: bool = False):
+    def endpoint_of(
+        self, ext: Extension, *, number: str | None = None, device: bool = False
+    ) -> Endpoint:
+        """How `ext` shows as a party's from/to (its direct number unless `number` was dialled)."""
         return Endpoint(
             phone_number=number or self.direct_number(ext) or ext.extension_number,
             name=ext.name,
