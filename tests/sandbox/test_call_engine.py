@@ -3,30 +3,16 @@ and the control API's refusals."""
 
 import pytest
 
-from sandbox.config import Config
-from sandbox.platform import Platform
 from sandbox.voice import engine_of
 from sandbox.voice.engine import CallError
 from sandbox.voice.models import InvalidState
 from tests.sandbox.calls import ALICE_DIRECT, BEN_DIRECT, OUTSIDE
+from tests.sandbox.inprocess import new_world, published
 
 
 @pytest.fixture
 def world():
-    platform = Platform(Config(port=1))
-    return platform.world
-
-
-def published(world):
-    events = []
-    original = world.bus.publish
-
-    def capture(event):
-        events.append(event)
-        return original(event)
-
-    world.bus.publish = capture
-    return events
+    return new_world()
 
 
 def test_past_calls_land_in_history_without_events(world):
