@@ -59,6 +59,12 @@ class Config:
     message_sync_overlap: float = 5.0
     sms_rate_limit: int = 40
     mms_rate_limit: int = 50
+    # voice (sandbox/voice): how long phones ring, the IVR menu, voicemail, recordings
+    ring_timeout: float = 20.0
+    pstn_ring_timeout: float = 60.0
+    ivr_delay: float = 4.0
+    voicemail_duration: float = 20.0
+    min_recording_duration: float = 30.0
 
     def __post_init__(self) -> None:
         if not self.public_url:
@@ -119,10 +125,16 @@ RUNTIME_FIELDS = (
     "message_sync_overlap",
     "sms_rate_limit",
     "mms_rate_limit",
+    "ring_timeout",
+    "pstn_ring_timeout",
+    "ivr_delay",
+    "voicemail_duration",
+    "min_recording_duration",
 )
 
 
-# Settings that may be 0 (no grace window, statuses change at once, no sync overlap).
+# Settings that may be 0 (no grace window, statuses change at once, no sync overlap, route
+# out of the IVR at once, keep every recording).
 ZERO_ALLOWED = (
     "refresh_grace_used",
     "refresh_grace_unused",
@@ -131,6 +143,8 @@ ZERO_ALLOWED = (
     "fax_sent_delay",
     "voicemail_transcription_delay",
     "message_sync_overlap",
+    "ivr_delay",
+    "min_recording_duration",
 )
 
 

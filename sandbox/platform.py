@@ -41,6 +41,7 @@ MODULES = (
     "sandbox.account",
     "sandbox.presence",
     "sandbox.subscriptions",
+    "sandbox.voice",
     "sandbox.messages",
     "sandbox.control",
 )

@@ -25,7 +25,8 @@ class ControlError(ApiError):
         return {"error": self.message}
 
 
-async def _body(ctx: Ctx) -> dict[str, Any]:
+async def read_body(ctx: Ctx) -> dict[str, Any]:
+    """A control request's JSON object body (400 `{"error": ...}` otherwise)."""
     try:
         body = await ctx.json()
     except ApiError:
@@ -119,7 +120,7 @@ async def credentials(ctx: Ctx) -> Response:
 
 @router.control("POST", "/sandbox/v1/reset")
 async def reset(ctx: Ctx) -> Response:
-    body = await _body(ctx)
+    body = await read_body(ctx)
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, str):
         raise ControlError(400, "seed must be a string")
@@ -187,7 +188,7 @@ async def read_config(ctx: Ctx) -> Response:
 
 @router.control("PATCH", "/sandbox/v1/config")
 async def update_config(ctx: Ctx) -> Response:
-    body = await _body(ctx)
+    body = await read_body(ctx)
     try:
         view = ctx.platform.config.update(body)
     except ValueError as error:
@@ -220,7 +221,7 @@ async def read_apps(ctx: Ctx) -> Response:
 async def update_apps(ctx: Ctx) -> Response:
     """Change allowed redirect URIs: `redirect_uris` (replace), `add_redirect_uris`,
     `remove_redirect_uris`; `client_id` limits the change to one app (default: both)."""
-    body = await _body(ctx)
+    body = await read_body(ctx)
     apps = ctx.world.account.apps
     client_id = body.get("client_id")
     if client_id is not None and client_id not in apps:
@@ -260,7 +261,7 @@ async def list_faults(ctx: Ctx) -> Response:
 
 @router.control("POST", "/sandbox/v1/faults")
 async def add_fault(ctx: Ctx) -> Response:
-    body = await _body(ctx)
+    body = await read_body(ctx)
     action = ctx.platform.fault_actions.get(str(body.get("kind")))
     if action is not None:
         try:
@@ -324,7 +325,7 @@ async def read_clock(ctx: Ctx) -> Response:
 @router.control("POST", "/sandbox/v1/clock")
 async def advance_clock(ctx: Ctx) -> Response:
     """Move the platform clock forward by `advance_s` seconds and run the timers now due."""
-    body = await _body(ctx)
+    body = await read_body(ctx)
     seconds = body.get("advance_s")
     if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
         raise ControlError(400, "advance_s must be a non-negative number")

@@ -25,6 +25,16 @@ def bool_param(query, name: str, default: bool = False) -> bool:
     return raw.lower() == "true"
 
 
+def one_of(query, name: str, allowed: tuple[str, ...], default: str | None = None) -> str | None:
+    """An enum parameter (`view=Simple|Detailed`): the value, or `default` when absent."""
+    raw = query.get(name)
+    if raw is None or raw == "":
+        return default
+    if raw not in allowed:
+        raise invalid_parameter(name, raw)
+    return raw
+
+
 def time_param(query, name: str) -> float | None:
     """An ISO 8601 date-time (or date) parameter as epoch seconds; None when absent."""
     raw = query.get(name)

@@ -14,8 +14,7 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.account.models import Extension
-from sandbox.control.routes import ControlError
-from sandbox.core.errors import ApiError
+from sandbox.control.routes import ControlError, read_body
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.messages import api
 from sandbox.messages import content as media
@@ -24,16 +23,6 @@ from sandbox.messages.store import NUMBER_STATES, NumberRule, Upload, primary_nu
 
 router = Router()
 INBOUND_TYPES = ("SMS", "MMS", "Fax", "VoiceMail")
-
-
-async def _json_object(ctx: Ctx) -> dict[str, Any]:
-    try:
-        body = await ctx.json()
-    except ApiError:
-        raise ControlError(400, "the body is not JSON") from None
-    if not isinstance(body, dict):
-        raise ControlError(400, "the body must be a JSON object")
-    return body
 
 
 def _string(body: dict[str, Any], key: str, *, required: bool = False) -> str | None:
@@ -97,7 +86,7 @@ def _uploads(body: dict[str, Any]) -> list[Upload]:
 
 @router.control("POST", "/sandbox/v1/messages")
 async def inbound_message(ctx: Ctx) -> Response:
-    body = await _json_object(ctx)
+    body = await read_body(ctx)
     kind = body.get("type", "SMS")
     if kind not in INBOUND_TYPES:
         raise ControlError(400, f"type is one of {', '.join(INBOUND_TYPES)}")
@@ -187,7 +176,7 @@ async def list_number_rules(ctx: Ctx) -> Response:
 
 @router.control("POST", "/sandbox/v1/messages/numbers")
 async def set_number_rules(ctx: Ctx) -> Response:
-    body = await _json_object(ctx)
+    body = await read_body(ctx)
     numbers = body.get("phone_numbers")
     if numbers is None and body.get("phone_number") is not None:
         numbers = [body["phone_number"]]

@@ -6,35 +6,21 @@ import io
 import pytest
 from pypdf import PdfReader
 
-from sandbox.config import Config
-from sandbox.core.events import Event
 from sandbox.messages import api
 from sandbox.messages.content import image_size, pdf_page_count, segment_count, text_pdf
 from sandbox.messages.numbers import parse_number
-from sandbox.platform import Platform
+from tests.sandbox.inprocess import new_world, published
 from tests.sandbox.messaging import PNG
 from tests.support.openapi import validate_schema
 
 
 @pytest.fixture
 def world():
-    return Platform(Config(port=1)).world
+    return new_world()
 
 
 def ext(world, number: str):
     return next(e for e in world.account.extensions.values() if e.extension_number == number)
-
-
-def published(world) -> list[Event]:
-    events: list[Event] = []
-    original = world.bus.publish
-
-    def capture(event):
-        events.append(event)
-        return original(event)
-
-    world.bus.publish = capture
-    return events
 
 
 def test_leave_voicemail_creates_a_real_recording_and_publishes(world):

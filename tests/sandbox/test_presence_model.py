@@ -1,8 +1,7 @@
 """The presence model the voice engine drives (in process: no call API exists yet)."""
 
-from sandbox.config import Config
-from sandbox.platform import Platform
 from sandbox.presence.models import ActiveCall
+from tests.sandbox.inprocess import new_world, published
 from tests.support.openapi import validate_response, validate_schema
 
 
@@ -21,23 +20,10 @@ def call(call_id: str, status: str, start: float = 1_700_000_000.0) -> ActiveCal
     )
 
 
-def published(platform):
-    bodies = []
-    original = platform.world.bus.publish
-
-    def capture(event):
-        bodies.append(event.body)
-        return original(event)
-
-    platform.world.bus.publish = capture
-    return bodies
-
-
 def test_calls_drive_telephony_status_sequence_and_events():
-    platform = Platform(Config(port=1))
-    world = platform.world
+    world = new_world()
     alice = next(e for e in world.account.extensions.values() if e.extension_number == "101")
-    events = published(platform)
+    captured = published(world)
     book = world.presence
     start = book.of(alice).sequence
 
@@ -53,6 +39,7 @@ def test_calls_drive_telephony_status_sequence_and_events():
 
     assert book.of(alice).telephony_status == "NoCall"
     assert book.of(alice).presence_status == "Available"
+    events = [e.body for e in captured]
     assert [e["sequence"] for e in events] == list(range(start + 1, start + 7))
     assert [e["telephonyStatus"] for e in events] == [
         "Ringing",
@@ -73,8 +60,7 @@ def test_calls_drive_telephony_status_sequence_and_events():
 
 
 def test_presence_info_lists_active_calls_in_the_spec_shape():
-    platform = Platform(Config(port=1))
-    world = platform.world
+    world = new_world()
     alice = next(e for e in world.account.extensions.values() if e.extension_number == "101")
     world.presence.set_call(alice.id_str, call("c07", "CallConnected"))
     uri = f"http://x/restapi/v1.0/account/{world.account.id}/extension/{alice.id}"

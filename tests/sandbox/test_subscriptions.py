@@ -6,21 +6,9 @@ import time
 import pytest
 
 from tests.support.openapi import assert_valid, validate_schema
+from tests.support.webhooks import subscribe
 
 DETAILED = "/restapi/v1.0/account/~/extension/~/presence?detailedTelephonyState=true"
-
-
-def subscribe(api, receiver, filters, **extra):
-    body = {
-        "eventFilters": filters,
-        "deliveryMode": {
-            "transportType": "WebHook",
-            "address": receiver.url,
-            "verificationToken": "vt-1",
-        },
-        **extra,
-    }
-    return api.post("/restapi/v1.0/subscription", json=body)
 
 
 def set_status(api, status: str, ext: str = "~"):

@@ -29,10 +29,9 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-ROOT = Path(__file__).resolve().parents[2]
-SPEC_PATH = Path(
-    os.environ.get("RC_SPEC_PATH", ROOT.parent / "shared" / "ringcentral" / "rc-platform.json")
-)
+from tests.support.shared import shared_file
+
+SPEC_ENV = os.environ.get("RC_SPEC_PATH")
 SPEC_URI = "urn:rc-platform"
 
 
@@ -42,7 +41,8 @@ class SpecViolation(AssertionError):
 
 @functools.cache
 def spec() -> dict[str, Any]:
-    return json.loads(SPEC_PATH.read_text())
+    path = Path(SPEC_ENV) if SPEC_ENV else shared_file("ringcentral", "rc-platform.json")
+    return json.loads(path.read_text())
 
 
 @functools.cache

@@ -7,6 +7,8 @@
     api = sb.api(tokens["access_token"])          # httpx client with the bearer token
     api.get("/restapi/v1.0/account/~/extension/~")
     sb.requests(path_prefix="/restapi/oauth/token", grant_type="refresh_token")
+    call = sb.start_call("+14155550123", "101")  # an outside caller rings Alice
+    sb.drive(call["telephonySessionId"], "answer")
 
 OAuth helpers drive the real endpoints over HTTP (the login form is posted like a browser
 would); the browser test in tests/sandbox covers the page itself.
@@ -111,6 +113,29 @@ class SandboxClient:
     def advance(self, seconds: float) -> dict[str, Any]:
         """Move the sandbox clock forward (expires codes, tokens, subscriptions; fires timers)."""
         return self._control("POST", "/clock", json={"advance_s": seconds})
+
+    # --- calls (control API) ---
+
+    def start_call(self, caller: str, callee: str, **options: Any) -> dict[str, Any]:
+        """Start a call (`POST /sandbox/v1/calls`). `caller`/`callee`: an extension number or
+        id, or a phone number (the main number goes through the IVR). Options: `from_name`,
+        `ring_s`, `voicemail_s`, `ivr_choice`, `ivr_s`, `record`, `device_id`. Returns the
+        call (`telephonySessionId`, `callerPartyId`, `calleePartyId`, `parties`, ...)."""
+        return self._control("POST", "/calls", json={"from": caller, "to": callee, **options})
+
+    def call(self, telephony_session_id: str) -> dict[str, Any]:
+        """A live or recently finished call as the control API shows it."""
+        return self._control("GET", f"/calls/{telephony_session_id}")
+
+    def calls(self, *, include_ended: bool = False) -> list[dict[str, Any]]:
+        """Live calls (and the recently finished ones with `include_ended`)."""
+        params = {"all": "true"} if include_ended else {}
+        return self._control("GET", "/calls", params=params)["records"]
+
+    def drive(self, telephony_session_id: str, action: str, **body: Any) -> dict[str, Any]:
+        """`answer`, `hold`, `unhold`, `hangup`, `decline`, `voicemail` or `record` a call;
+        `side="caller"|"callee"` or `party_id=` picks the leg (defaults per action)."""
+        return self._control("POST", f"/calls/{telephony_session_id}/{action}", json=body)
 
     # --- messaging ---
 

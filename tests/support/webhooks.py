@@ -129,3 +129,18 @@ class WebhookReceiver:
     def close(self) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+def subscribe(api, receiver: WebhookReceiver, filters: list[str], **extra: Any):
+    """Create a WebHook subscription for `filters` delivering to `receiver` (verification
+    token `vt-1`); returns the httpx response."""
+    body = {
+        "eventFilters": filters,
+        "deliveryMode": {
+            "transportType": "WebHook",
+            "address": receiver.url,
+            "verificationToken": "vt-1",
+        },
+        **extra,
+    }
+    return api.post("/restapi/v1.0/subscription", json=body)
