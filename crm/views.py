@@ -452,11 +452,10 @@ def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Calls, messages, recordings -------------------------------------------------------------
 
 
-@login_required
-@require_GET
-def call_list(request: HttpRequest) -> HttpResponse:
+def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpResponse:
+    """A call or message log list: the filter form, the rows this user may see, a page."""
     supervisor = is_supervisor(request.user)
-    form = CallFilterForm(request.GET, show_agent=supervisor)
+    form = form_class(request.GET, show_agent=supervisor)
     filters = form.filters()
     context = {
         "form": form,
@@ -465,9 +464,17 @@ def call_list(request: HttpRequest) -> HttpResponse:
         "contact": Contact.objects.filter(pk=filters.contact_id).first()
         if filters.contact_id
         else None,
-        "page": _page(request, selectors.call_log_list(user=request.user, filters=filters)),
+        "page": _page(request, selector(user=request.user, filters=filters)),
     }
-    return _render_list(request, "crm/calls/list.html", "crm/calls/_results.html", context)
+    return _render_list(request, f"crm/{kind}/list.html", f"crm/{kind}/_results.html", context)
+
+
+@login_required
+@require_GET
+def call_list(request: HttpRequest) -> HttpResponse:
+    return _log_list(
+        request, form_class=CallFilterForm, selector=selectors.call_log_list, kind="calls"
+    )
 
 
 @login_required
@@ -520,19 +527,9 @@ def recording_metadata(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 @require_GET
 def message_list(request: HttpRequest) -> HttpResponse:
-    supervisor = is_supervisor(request.user)
-    form = MessageFilterForm(request.GET, show_agent=supervisor)
-    filters = form.filters()
-    context = {
-        "form": form,
-        "filters": filters,
-        "supervisor": supervisor,
-        "contact": Contact.objects.filter(pk=filters.contact_id).first()
-        if filters.contact_id
-        else None,
-        "page": _page(request, selectors.message_log_list(user=request.user, filters=filters)),
-    }
-    return _render_list(request, "crm/messages/list.html", "crm/messages/_results.html", context)
+    return _log_list(
+        request, form_class=MessageFilterForm, selector=selectors.message_log_list, kind="messages"
+    )
 
 
 @login_required
