@@ -11,9 +11,9 @@ goes to voicemail), the traffic generator and the `demo` seed. Keep these signat
 
 Every function creates the message exactly as the REST API would (ids, conversation, events,
 status timers). `at=<epoch seconds in the past>` creates history instead: the message is dated
-then, already in its final state (delivered / transcribed), and no timer runs. Bad input raises
-`MessagingError` (a ValueError); the REST routes do their own validation with RingCentral's
-error codes.
+then, already in its final state (delivered / transcribed), no event fires and no timer runs.
+Bad input raises `MessagingError` (a ValueError); the REST routes do their own validation with
+RingCentral's error codes.
 """
 
 from collections.abc import Sequence
