@@ -106,8 +106,12 @@ class SandboxClient:
     def subscriptions(self) -> list[dict[str, Any]]:
         return self._control("GET", "/subscriptions")["records"]
 
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+    def deliveries(self, *, settle: bool = True, **filters: Any) -> list[dict[str, Any]]:
+        """The delivery log; by default once every delivery in flight has its outcome logged
+        (a receiver sees a notification before the sandbox has read the answer)."""
         params = {k: v for k, v in filters.items() if v is not None}
+        if settle:
+            params["settle"] = "true"
         return self._control("GET", "/deliveries", params=params)["records"]
 
     def advance(self, seconds: float) -> dict[str, Any]:
