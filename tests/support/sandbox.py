@@ -141,6 +141,16 @@ class SandboxClient:
         `side="caller"|"callee"` or `party_id=` picks the leg (defaults per action)."""
         return self._control("POST", f"/calls/{telephony_session_id}/{action}", json=body)
 
+    # --- traffic ---
+
+    def traffic(self, action: str, **settings: Any) -> dict[str, Any]:
+        """`POST /sandbox/v1/traffic`: `traffic("start", rate=6, seed="x", ...)` or
+        `traffic("stop")`; returns the generator's status."""
+        return self._control("POST", "/traffic", json={"action": action, **settings})
+
+    def traffic_status(self) -> dict[str, Any]:
+        return self._control("GET", "/traffic")
+
     # --- messaging ---
 
     def inbound_message(self, **spec: Any) -> dict[str, Any]:
