@@ -17,9 +17,9 @@ import logging
 import math
 import random
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone, tzinfo
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sandbox.messages import api as messages
 from sandbox.traffic import texts
@@ -34,7 +34,17 @@ if TYPE_CHECKING:
 log = logging.getLogger("sandbox.traffic")
 
 DAYS = 30
-TIME_ZONE = ZoneInfo("America/Los_Angeles")  # the seeded account is in San Mateo, CA
+
+
+def _account_time_zone() -> tzinfo:
+    """The seeded account is in San Mateo, CA (standard time where no tz database exists)."""
+    try:
+        return ZoneInfo("America/Los_Angeles")
+    except ZoneInfoNotFoundError:
+        return timezone(timedelta(hours=-8), "PST")
+
+
+TIME_ZONE = _account_time_zone()
 DAY_START, DAY_END = 8.5, 17.75  # business hours, local
 CALLS_PER_DAY = {"agent": (4, 9), "supervisor": (2, 5), "admin": (1, 4)}
 SAFETY = 120.0  # history ends at least this long before the world starts
