@@ -12,8 +12,8 @@ replays the same story.
 The app may act on generated calls (answer, hold, transfer, hang up through call control): a
 step that no longer applies is skipped. A caller who finds every user on the phone reaches a
 voicemail; a user who would place a call while everyone is busy does not (`skipped_busy`).
-`stop()` cancels every planned step and hangs up the
-generated calls still going; a reset drops the whole world, generator included.
+`stop()` cancels every planned step and hangs up the generated calls still going; a reset drops
+the whole world, generator included.
 """
 
 import logging
