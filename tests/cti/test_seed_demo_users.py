@@ -79,6 +79,19 @@ def test_the_supervisor_signs_in_with_ringcentral_onto_the_prelinked_supervisor(
     assert "You are signed in as a supervisor." in client.get("/").content.decode()
 
 
+def test_the_admin_signs_in_with_ringcentral_as_staff(tmp_path, ringcentral, client):
+    call_command("seed_demo_users", people=people_file(tmp_path, ringcentral), stdout=None)
+    sign_in(client, ringcentral, ringcentral.user("admin"))
+    user = User.objects.get(pk=client.session["_auth_user_id"])
+    assert (user.email, user.is_staff, user.is_superuser) == (
+        ringcentral.user("admin")["email"],
+        True,
+        True,
+    )
+    assert "You are signed in as an admin." in client.get("/").content.decode()
+    assert client.get("/admin/").status_code == 200
+
+
 def test_a_bad_people_file_is_refused_with_what_is_wrong(tmp_path):
     path = tmp_path / "people.json"
     path.write_text(json.dumps([{"extension_id": "1", "name": "X", "email": "x@y", "role": "cto"}]))
