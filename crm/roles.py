@@ -33,3 +33,14 @@ def assign_role(user, name: str) -> None:
     user.groups.add(role_group(name))
     if hasattr(user, "_is_supervisor_cache"):
         del user._is_supervisor_cache
+
+
+def set_role(user, name: str | None) -> None:
+    """Make `name` the user's only role group (None: no role group, e.g. an admin)."""
+    if name is not None and name not in ROLE_GROUPS:
+        raise ValueError(f"unknown role {name!r}")
+    user.groups.remove(*(role_group(other) for other in ROLE_GROUPS if other != name))
+    if name is not None:
+        assign_role(user, name)
+    elif hasattr(user, "_is_supervisor_cache"):
+        del user._is_supervisor_cache

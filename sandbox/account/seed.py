@@ -62,7 +62,10 @@ SEEDS: dict[str, list[SeedFn]] = {"basic": []}
 
 
 def register_seed(name: str, fn: SeedFn) -> None:
-    SEEDS.setdefault(name, []).append(fn)
+    """Add `fn` to seed `name` (once: every platform's modules register at start-up)."""
+    fns = SEEDS.setdefault(name, [])
+    if fn not in fns:
+        fns.append(fn)
 
 
 def jwt_key(seed: str) -> str:

@@ -308,12 +308,23 @@ async def subscriptions(ctx: Ctx) -> Response:
     return json_response({"count": len(records), "records": records})
 
 
+SETTLE_TIMEOUT = 10.0
+
+
 @router.control("GET", "/sandbox/v1/deliveries")
 async def deliveries(ctx: Ctx) -> Response:
+    """The delivery log. `settle=true` first waits (at most 10 s) until every queued
+    notification has been tried and every attempt in flight has its outcome logged."""
+    settled = None
+    if ctx.query.get("settle") == "true":
+        settled = await ctx.platform.delivery.settle(ctx.world, SETTLE_TIMEOUT)
     records = ctx.world.deliveries.query(
         subscription_id=ctx.query.get("subscription_id"), since=_int_query(ctx, "since", 0) or 0
     )
-    return json_response({"count": len(records), "records": records})
+    body: dict[str, Any] = {"count": len(records), "records": records}
+    if settled is not None:
+        body["settled"] = settled
+    return json_response(body)
 
 
 @router.control("GET", "/sandbox/v1/clock")

@@ -4,10 +4,13 @@
 Used by every media endpoint (recordings, message attachments) so they behave the same.
 """
 
+import functools
 import io
 import math
 import re
+import struct
 import wave
+import zlib
 from array import array
 
 from starlette.responses import Response
@@ -25,17 +28,7 @@ def wav_audio(duration_s: float, *, seed: int = 0) -> bytes:
     audibly and byte-wise different while staying small (16 kB per second).
     """
     frames = max(1, round(duration_s * WAV_RATE))
-    low = 330 + (seed % 7) * 40
-    high = low * 1.5
-    # One second of sound (two half-second tones under a soft envelope), repeated: long
-    # recordings cost no more to build than short ones.
-    second = array("h")
-    for i in range(WAV_RATE):
-        t = i / WAV_RATE
-        tone = low if i < WAV_RATE // 2 else high
-        envelope = 0.5 - 0.5 * math.cos(2 * math.pi * ((t * 2) % 1))
-        second.append(int(6000 * envelope * math.sin(2 * math.pi * tone * t)))
-    block = second.tobytes()
+    block = _second_of_sound(seed % 7)
     whole, rest = divmod(frames, WAV_RATE)
     samples = block * whole + block[: rest * 2]
     buffer = io.BytesIO()
@@ -45,6 +38,46 @@ def wav_audio(duration_s: float, *, seed: int = 0) -> bytes:
         out.setframerate(WAV_RATE)
         out.writeframes(samples)
     return buffer.getvalue()
+
+
+@functools.lru_cache(maxsize=7)
+def _second_of_sound(variant: int) -> bytes:
+    """One second of sound (two half-second tones under a soft envelope), repeated by
+    `wav_audio`: long recordings cost no more to build than short ones."""
+    low = 330 + variant * 40
+    high = low * 1.5
+    second = array("h")
+    for i in range(WAV_RATE):
+        t = i / WAV_RATE
+        tone = low if i < WAV_RATE // 2 else high
+        envelope = 0.5 - 0.5 * math.cos(2 * math.pi * ((t * 2) % 1))
+        second.append(int(6000 * envelope * math.sin(2 * math.pi * tone * t)))
+    return second.tobytes()
+
+
+def png_image(width: int, height: int, *, seed: int = 0) -> bytes:
+    """A real RGB PNG of `width` x `height`: a soft diagonal gradient whose colours change
+    with `seed` (MMS photos in generated traffic)."""
+    r0, g0, b0 = (seed * 67) % 256, (seed * 131) % 256, (seed * 199) % 256
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)  # filter: none
+        for x in range(width):
+            shade = (x + y) * 128 // max(1, width + height)
+            rows += bytes(((r0 + shade) % 256, (g0 + shade) % 256, (b0 + shade) % 256))
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(bytes(rows), 6))
+        + chunk(b"IEND", b"")
+    )
 
 
 def wav_duration(content: bytes) -> float:

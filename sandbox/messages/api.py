@@ -11,9 +11,9 @@ goes to voicemail), the traffic generator and the `demo` seed. Keep these signat
 
 Every function creates the message exactly as the REST API would (ids, conversation, events,
 status timers). `at=<epoch seconds in the past>` creates history instead: the message is dated
-then, already in its final state (delivered / transcribed), and no timer runs. Bad input raises
-`MessagingError` (a ValueError); the REST routes do their own validation with RingCentral's
-error codes.
+then, already in its final state (delivered / transcribed), no event fires and no timer runs.
+Bad input raises `MessagingError` (a ValueError); the REST routes do their own validation with
+RingCentral's error codes.
 """
 
 from collections.abc import Sequence
@@ -32,7 +32,9 @@ __all__ = [
     "Message",
     "MessagingError",
     "Upload",
+    "find_message",
     "leave_voicemail",
+    "mark_read",
     "message_json_for",
     "message_uri",
     "receive_fax",
@@ -138,9 +140,11 @@ def send_sms(
     from_number: str | None = None,
     attachments: Sequence[Upload] = (),
     at: float | None = None,
+    outbox: bool = True,
 ) -> Message:
     """The extension sends an SMS (MMS with `attachments`) as `POST …/sms` would, from
-    `from_number` or its first SMS-capable number; recorded in the outbox like an API send."""
+    `from_number` or its first SMS-capable number; recorded in the outbox like an API send
+    unless `outbox=False` (the user texted from their own phone, not through the app)."""
     ext = _extension(world, extension_id)
     feature = "MmsSender" if attachments else "SmsSender"
     numbers = [n for n in world.account.numbers_of(ext.id_str) if feature in n.features]
@@ -160,7 +164,8 @@ def send_sms(
         uploads=list(attachments),
         at=at,
     )
-    services.record_outbox(world, msg)
+    if outbox:
+        services.record_outbox(world, msg)
     return msg
 
 
@@ -208,8 +213,10 @@ def send_fax(
     cover_page_text: str | None = None,
     resolution: str = "High",
     at: float | None = None,
+    outbox: bool = True,
 ) -> Message:
-    """The extension faxes `documents` as `POST …/fax` would; recorded in the outbox."""
+    """The extension faxes `documents` as `POST …/fax` would; recorded in the outbox unless
+    `outbox=False` (sent from the user's own fax app, not through ours)."""
     ext = _extension(world, extension_id)
     sender = services.primary_number(world, ext, fax=True)
     if resolution not in FAX_RESOLUTIONS or not 0 <= cover_index < len(FAX_COVER_PAGES):
@@ -227,8 +234,29 @@ def send_fax(
         cover_page_text=cover_page_text,
         at=at,
     )
-    services.record_outbox(world, msg)
+    if outbox:
+        services.record_outbox(world, msg)
     return msg
+
+
+def find_message(world: "World", message_id: int | str) -> Message | None:
+    """A message of any mailbox by id (e.g. the voicemail a call-log record links)."""
+    try:
+        return store_of(world).messages.get(int(message_id))
+    except ValueError:
+        return None
+
+
+def mark_read(world: "World", msg: Message, *, at: float | None = None) -> None:
+    """The owner read the message: `readStatus` `Read` with its message-store event, or, with
+    `at` in the past (history), read back then, silently."""
+    if at is None:
+        services.set_read_status(world, [msg], "Read")
+        return
+    if at > world.clock.now():
+        raise MessagingError("history is read in the past")
+    msg.read_status = "Read"
+    msg.last_modified_time = max(msg.last_modified_time, at)
 
 
 def message_uri(world: "World", msg: Message) -> str:

@@ -81,16 +81,19 @@ class MessageStore:
 
     # --- writes ---
 
-    def add(self, msg: Message) -> Message:
-        """File a new message in its mailbox (kept in creation order) and publish its events."""
+    def add(self, msg: Message, *, history: bool = False) -> Message:
+        """File a new message in its mailbox (kept in creation order) and publish its events.
+        A `history` message (back-dated, see `creation_time`) is filed silently: nobody was
+        subscribed when it arrived."""
         self.messages[msg.id] = msg
         box = self.mailboxes.setdefault(msg.extension_id, [])
         if box and box[-1].creation_time > msg.creation_time:  # history: keep creation order
             bisect.insort(box, msg, key=lambda m: m.creation_time)
         else:
             box.append(msg)
-        publish_changes(self.world, [msg], new=True)
-        publish_arrival(self.world, msg, self.urls)
+        if not history:
+            publish_changes(self.world, [msg], new=True)
+            publish_arrival(self.world, msg, self.urls)
         return msg
 
     def touch(self, *messages: Message) -> None:
@@ -129,6 +132,15 @@ class MessageStore:
 
 def store_of(world: "World") -> MessageStore:
     return world.modules["messages"]
+
+
+def creation_time(world: "World", at: float | None) -> tuple[float, bool]:
+    """When a message is created and whether it is history: `at=None` is now; a time not in
+    the future is history (dated then, already in its final state, no events, no timers)."""
+    now = world.clock.now()
+    if at is None:
+        return now, False
+    return at, at <= now
 
 
 # --- parties ----------------------------------------------------------------------------------
@@ -192,8 +204,7 @@ def send_sms(
     and start its status timers. With `at` in the past (history), it is created already
     delivered at that time and nothing is scheduled."""
     store = store_of(world)
-    now = world.clock.now()
-    created = now if at is None else at
+    created, history = creation_time(world, at)
     attachments = []
     if text:
         attachments.append(text_attachment(store, text))
@@ -220,8 +231,8 @@ def send_sms(
         segment_count=media.segment_count(text or "") if not uploads else None,
         mms=bool(uploads),
     )
-    store.add(msg)
-    if at is not None and at <= now:
+    store.add(msg, history=history)
+    if history:
         _sms_sent(world, msg.id, touch=False)
         _sms_delivered(world, msg.id, touch=False)
     else:
@@ -269,6 +280,7 @@ def _sms_delivered(world: "World", message_id: int, *, touch: bool = True) -> No
     if msg is None:
         return
     now = msg.creation_time if not touch else world.clock.now()
+    copy_at = None if touch else msg.creation_time
     for party in msg.recipients:
         if party.message_status != "Sent":
             continue
@@ -280,7 +292,7 @@ def _sms_delivered(world: "World", message_id: int, *, touch: bool = True) -> No
         party.message_status = "Delivered"
         owner = mailbox_owner(world, party.phone_number or "")
         if owner is not None and owner.id_str != msg.extension_id:
-            copy = _receive_copy(world, msg, owner, party.phone_number or "", at=now)
+            copy = _receive_copy(world, msg, owner, party.phone_number or "", at=copy_at)
             msg.peer_message_ids.append(copy.id)
     if any(p.message_status == "Delivered" for p in msg.recipients):
         msg.sms_delivery_time = now
@@ -302,7 +314,7 @@ def _aggregate_sms_status(msg: Message) -> None:
 
 
 def _receive_copy(
-    world: "World", original: Message, owner: Extension, to_number: str, *, at: float
+    world: "World", original: Message, owner: Extension, to_number: str, *, at: float | None
 ) -> Message:
     """The inbound copy of an internal SMS in the recipient's mailbox."""
     recipients = [
@@ -341,9 +353,10 @@ def receive_sms(
     at: float | None = None,
     read: bool = False,
 ) -> Message:
-    """An inbound SMS/MMS lands in `owner`'s mailbox (`Received`, `Unread`); events fire."""
+    """An inbound SMS/MMS lands in `owner`'s mailbox (`Received`, `Unread`); events fire
+    (unless it is history)."""
     store = store_of(world)
-    created = world.clock.now() if at is None else at
+    created, history = creation_time(world, at)
     attachments = []
     if text:
         attachments.append(text_attachment(store, text))
@@ -368,7 +381,7 @@ def receive_sms(
         segment_count=media.segment_count(text or "") if not uploads else None,
         mms=bool(uploads),
     )
-    return store.add(msg)
+    return store.add(msg, history=history)
 
 
 # --- fax --------------------------------------------------------------------------------------
@@ -431,7 +444,7 @@ def send_fax(
     then `Sent` (or `SendingFailed` per recipient for numbers a scenario marks)."""
     store = store_of(world)
     now = world.clock.now()
-    created = now if at is None else at
+    created, history = creation_time(world, at)
     from_party = party_for_extension(ext, sender)
     to_parties = [party_for_number(world, number, name) for number, name in recipients]
     for party in to_parties:
@@ -465,8 +478,8 @@ def send_fax(
         cover_page_text=cover_page_text,
         send_time=send_time,
     )
-    store.add(msg)
-    if at is not None and at <= now:
+    store.add(msg, history=history)
+    if history:
         _fax_sent(world, msg.id, touch=False)
     else:
         start = max(now, send_time or now)
@@ -498,7 +511,7 @@ def _fax_sent(world: "World", message_id: int, *, touch: bool = True) -> None:
                 document=pdf,
                 pages=msg.fax_page_count or 1,
                 resolution=msg.fax_resolution or "High",
-                at=world.clock.now() if touch else msg.creation_time,
+                at=None if touch else msg.creation_time,
             )
             msg.peer_message_ids.append(copy.id)
     statuses = [p.message_status for p in msg.recipients]
@@ -522,7 +535,7 @@ def receive_fax(
     """An inbound fax (`RenderedDocument` PDF) lands in `owner`'s mailbox. Without a document,
     one of `pages` pages is rendered."""
     store = store_of(world)
-    created = world.clock.now() if at is None else at
+    created, history = creation_time(world, at)
     if document is None:
         who = sender.name or sender.phone_number or "unknown sender"
         document = media.text_pdf(
@@ -548,7 +561,7 @@ def receive_fax(
         fax_page_count=pages,
         fax_resolution=resolution,
     )
-    return store.add(msg)
+    return store.add(msg, history=history)
 
 
 # --- voicemail --------------------------------------------------------------------------------
@@ -570,8 +583,7 @@ def receive_voicemail(
     `voicemail_transcription_delay` (adding the `AudioTranscription` text); history (`at` in
     the past) is created completed."""
     store = store_of(world)
-    now = world.clock.now()
-    created = now if at is None else at
+    created, history = creation_time(world, at)
     msg_id = world.ids.numeric()
     audio = store.new_attachment(
         Upload(wav_audio(duration_s, seed=msg_id), "audio/x-wav", None), "AudioRecording"
@@ -594,10 +606,9 @@ def receive_voicemail(
         vm_transcription_status="NotAvailable" if transcription is None else "InProgress",
         telephony_session_id=telephony_session_id,
     )
-    history = at is not None and at <= now
     if transcription is not None and history:
         _add_transcription(store, msg, transcription)
-    store.add(msg)
+    store.add(msg, history=history)
     if transcription is not None and not history:
         world.scheduler.call_later(
             world.platform.config.voicemail_transcription_delay,
@@ -684,7 +695,7 @@ def send_pager(
     """A company pager message: `Sent` in the sender's mailbox and, at once, `Received` in
     every recipient's (internal only: no carrier, no timers)."""
     store = store_of(world)
-    created = world.clock.now() if at is None else at
+    created, history = creation_time(world, at)
     conversation = conversation_id_for(["pager", ext.id_str, *(r.id_str for r in recipients)])
 
     def message(owner: Extension, direction: str) -> Message:
@@ -708,8 +719,9 @@ def send_pager(
             pg_to_department=any(r.type == "Department" for r in recipients),
         )
 
-    msg = store.add(message(ext, "Outbound"))
+    msg = store.add(message(ext, "Outbound"), history=history)
     for recipient in recipients:
         if recipient.id_str != ext.id_str:
-            msg.peer_message_ids.append(store.add(message(recipient, "Inbound")).id)
+            inbound = store.add(message(recipient, "Inbound"), history=history)
+            msg.peer_message_ids.append(inbound.id)
     return msg

@@ -13,9 +13,11 @@ notification is queued, fail on each attempt.
 """
 
 import asyncio
+import contextlib
 import functools
 import logging
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -61,15 +63,49 @@ class DeliveryRecord:
 
 
 class DeliveryLog:
+    """The world's delivery log, and how many delivery attempts are in flight (sent, outcome
+    not yet logged): a receiver sees a delivery before the sandbox has read its answer, so a
+    reader that wants every outcome of what was received first waits for `settle()`."""
+
     def __init__(self, size: int = 20000) -> None:
         self._records: deque[DeliveryRecord] = deque(maxlen=size)
         self._next = 1
+        self.in_flight = 0
+        self._changed: asyncio.Event | None = None
 
     def add(self, now: float, sub: Subscription, note: Note, outcome: str, **extra: Any) -> None:
         self._records.append(
             DeliveryRecord(self._next, iso(now), sub.id, note.uuid, note.event, outcome, **extra)
         )
         self._next += 1
+
+    @contextlib.contextmanager
+    def attempt(self) -> Iterator[None]:
+        """Count one delivery attempt as in flight until its outcome is logged."""
+        self.in_flight += 1
+        try:
+            yield
+        finally:
+            self.in_flight -= 1
+            if self._changed is not None:
+                self._changed.set()
+
+    async def settle(self, busy: Callable[[], bool], timeout: float) -> bool:
+        """Wait until no attempt is in flight and `busy()` (e.g. "a queue is not empty") is
+        false, at most `timeout` seconds. Returns whether it settled."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        if self._changed is None:
+            self._changed = asyncio.Event()
+        while True:
+            self._changed.clear()
+            if self.in_flight == 0 and not busy():
+                return True
+            remaining = deadline - loop.time()
+            if remaining <= 0:
+                return False
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._changed.wait(), remaining)
 
     def query(self, *, subscription_id: str | None = None, since: int = 0) -> list[dict]:
         return [
@@ -226,28 +262,47 @@ class DeliveryEngine:
         backoff = 1.0
         while sub.deliverable:
             attempt += 1
-            ok, http_status, reason = await self._attempt(world, sub, note)
-            now = world.clock.now()
-            if ok:
-                sub.delivered += 1
-                sub.failing_since = None
-                world.deliveries.add(
-                    now, sub, note, "delivered", attempt=attempt, http_status=http_status
-                )
-                return
-            sub.failed_attempts += 1
-            world.deliveries.add(
-                now, sub, note, "failed", attempt=attempt, http_status=http_status, reason=reason
-            )
-            if sub.failing_since is None:
-                sub.failing_since = now
-            if now - sub.failing_since >= config.blacklist_after:
-                world.deliveries.add(now, sub, note, "blacklisted", reason=reason)
-                world.subscriptions.blacklist(sub, reason or "")
-                return
+            with world.deliveries.attempt():
+                if await self._attempt_logged(world, sub, note, attempt):
+                    return
             await asyncio.sleep(min(backoff, config.webhook_retry_max_backoff))
             backoff *= 2
         world.deliveries.add(world.clock.now(), sub, note, "discarded", attempt=attempt)
+
+    async def settle(self, world: "World", timeout: float) -> bool:
+        """Wait (at most `timeout` s) until every queued notification has been tried and every
+        attempt's outcome is in the delivery log. Retries waiting out their backoff, delayed
+        and held notifications do not count."""
+        return await world.deliveries.settle(
+            lambda: any(sub.queue for sub in world.subscriptions.all() if sub.deliverable),
+            timeout,
+        )
+
+    async def _attempt_logged(
+        self, world: "World", sub: Subscription, note: Note, attempt: int
+    ) -> bool:
+        """One attempt and its outcome in the log; True when the note is done with (delivered,
+        or the subscription was blacklisted)."""
+        ok, http_status, reason = await self._attempt(world, sub, note)
+        now = world.clock.now()
+        if ok:
+            sub.delivered += 1
+            sub.failing_since = None
+            world.deliveries.add(
+                now, sub, note, "delivered", attempt=attempt, http_status=http_status
+            )
+            return True
+        sub.failed_attempts += 1
+        world.deliveries.add(
+            now, sub, note, "failed", attempt=attempt, http_status=http_status, reason=reason
+        )
+        if sub.failing_since is None:
+            sub.failing_since = now
+        if now - sub.failing_since >= self._platform.config.blacklist_after:
+            world.deliveries.add(now, sub, note, "blacklisted", reason=reason)
+            world.subscriptions.blacklist(sub, reason or "")
+            return True
+        return False
 
     async def _attempt(
         self, world: "World", sub: Subscription, note: Note

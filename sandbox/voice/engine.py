@@ -397,6 +397,7 @@ class CallEngine:
                 from_name=caller.name,
                 duration_s=max(1, round(ended - party.voicemail_at)),
                 telephony_session_id=session.id,
+                transcription=session.voicemail_transcription,
                 at=ended if self._replay_at is not None else None,
             )
             if message is not None:
@@ -423,6 +424,7 @@ class CallEngine:
         ivr_choice: str | None = None,
         ivr_delay: float | None = None,
         record: bool = False,
+        voicemail_transcription: str | None = None,
     ) -> CallSession:
         """Place a call from `caller` (an extension number/id, or an outside number) to `callee`
         (an extension, a number of the account incl. the main number, or an outside number).
@@ -431,6 +433,7 @@ class CallEngine:
         `ring_timeout` (default: the configured ring time) runs out (voicemail for users, no
         answer for outside phones). `ivr_choice` is the extension the caller picks in the main
         number's menu after `ivr_delay` seconds (default: the operator, configured delay).
+        A voicemail the caller leaves is transcribed as `voicemail_transcription` (if given).
         """
         source = self.resolve(caller)
         target = self.resolve(callee)
@@ -450,6 +453,7 @@ class CallEngine:
             auto_record=record,
             ring_timeout=ring_timeout,
             voicemail_duration=voicemail_duration,
+            voicemail_transcription=voicemail_transcription,
         )
         if source.kind == "extension":
             assert source.extension is not None
@@ -987,12 +991,14 @@ class CallEngine:
         caller_name: str | None = None,
         ivr_choice: str | None = None,
         record: bool = False,
+        transcription: str | None = None,
     ) -> CallSession:
         """Replay a finished call that started at `start` (epoch seconds): it rings for `ring`
         seconds; then it is answered and lasts `talk` seconds, or (a user callee) the caller
         leaves a `voicemail` of that many seconds, or (neither) the caller gives up. No events
         are sent and no timers run; the call lands in the call log (with its recording when
-        `record` and long enough, and its voicemail message) as if it had happened then.
+        `record` and long enough, and its voicemail message, transcribed as `transcription`) as
+        if it had happened then.
         Raises CallError for a call that would not have ended by now."""
         end = start + ring + (talk or 0) + (voicemail if talk is None and voicemail else 0)
         if end > self.world.clock.now():
@@ -1008,6 +1014,7 @@ class CallEngine:
                 ivr_choice=ivr_choice,
                 ivr_delay=0,
                 record=record,
+                voicemail_transcription=transcription,
             )
             ringing = next(p for p in session.parties if p.ringing and p.direction == "Inbound")
             self._replay_at += ring

@@ -172,6 +172,7 @@ class CallSession:
     auto_record: bool = False
     ring_timeout: float | None = None  # per-call override of the configured ring time
     voicemail_duration: float | None = None
+    voicemail_transcription: str | None = None  # what the caller says, if they leave a message
     bridged: "CallSession | None" = None
     ringout: "RingOut | None" = None
     call_log_ids: dict[str, str] = field(default_factory=dict)  # extension id -> record id

@@ -177,6 +177,16 @@ def test_dropped_delivery_fault(sandbox, alice_api, webhook_receiver, subscribed
     assert outcomes == ["dropped", "delivered"]
 
 
+def test_delivery_log_waits_for_outcomes_of_deliveries_in_flight(
+    sandbox, alice_api, webhook_receiver, subscribed
+):
+    webhook_receiver.set(reply_delay=0.3)
+    set_status(alice_api, "Busy")
+    webhook_receiver.wait_for(1)
+    assert sandbox.deliveries(settle=False) == []  # received, but the answer is not back yet
+    assert [d["outcome"] for d in sandbox.deliveries()] == ["delivered"]
+
+
 def test_delayed_delivery_fault(sandbox, alice_api, webhook_receiver, subscribed):
     sandbox.add_fault("webhook_delay", seconds=30, count=1)
     set_status(alice_api, "Busy")

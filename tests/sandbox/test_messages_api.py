@@ -53,10 +53,11 @@ def test_leave_voicemail_creates_a_real_recording_and_publishes(world):
     assert body["vmTranscriptionStatus"] == "NotAvailable"
 
 
-def test_history_is_created_in_its_final_state_without_timers(world):
+def test_history_is_created_in_its_final_state_without_timers_or_events(world):
     alice, ben = ext(world, "101"), ext(world, "102")
     past = world.clock.now() - 3 * 86400
     pending = world.scheduler.pending()
+    events = published(world)
     sent = api.send_sms(
         world, extension_id=alice.id_str, to_numbers=["+16505550102"], text="hi", at=past
     )
@@ -70,7 +71,11 @@ def test_history_is_created_in_its_final_state_without_timers(world):
         transcription="hello",
         at=past,
     )
+    fax = api.receive_fax(world, to_number="+16505550199", from_number=CALLER, at=past)
+    sms = api.receive_sms(world, to_number="+16505550101", from_number=CALLER, text="x", at=past)
     assert world.scheduler.pending() == pending
+    assert events == []
+    assert (fax.creation_time, sms.creation_time, sms.read_status) == (past, past, "Unread")
     assert (sent.message_status, sent.creation_time, sent.sms_delivery_time) == (
         "Delivered",
         past,
@@ -82,6 +87,19 @@ def test_history_is_created_in_its_final_state_without_timers(world):
     assert voicemail.vm_transcription_status == "Completed"
     assert [a.type for a in voicemail.attachments] == ["AudioRecording", "AudioTranscription"]
     assert [e["kind"] for e in (x.as_dict() for x in world.outbox.query())] == ["sms"]
+
+
+def test_an_internal_sms_reaches_the_colleague_live_with_its_events(world):
+    alice, ben = ext(world, "101"), ext(world, "102")
+    events = published(world)
+    api.send_sms(world, extension_id=alice.id_str, to_numbers=["+16505550102"], text="hi")
+    for _ in range(2):  # Sent, then Delivered
+        world.clock.advance(5)
+        world.scheduler.run_due()
+    assert [e.kind for e in events if e.extension_id == ben.id_str] == [
+        "message-store",
+        "message-store-instant",
+    ]
 
 
 def test_receive_sms_and_fax_and_send_fax(world):

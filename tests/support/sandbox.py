@@ -106,8 +106,12 @@ class SandboxClient:
     def subscriptions(self) -> list[dict[str, Any]]:
         return self._control("GET", "/subscriptions")["records"]
 
-    def deliveries(self, **filters: Any) -> list[dict[str, Any]]:
+    def deliveries(self, *, settle: bool = True, **filters: Any) -> list[dict[str, Any]]:
+        """The delivery log; by default once every delivery in flight has its outcome logged
+        (a receiver sees a notification before the sandbox has read the answer)."""
         params = {k: v for k, v in filters.items() if v is not None}
+        if settle:
+            params["settle"] = "true"
         return self._control("GET", "/deliveries", params=params)["records"]
 
     def advance(self, seconds: float) -> dict[str, Any]:
@@ -136,6 +140,16 @@ class SandboxClient:
         """`answer`, `hold`, `unhold`, `hangup`, `decline`, `voicemail` or `record` a call;
         `side="caller"|"callee"` or `party_id=` picks the leg (defaults per action)."""
         return self._control("POST", f"/calls/{telephony_session_id}/{action}", json=body)
+
+    # --- traffic ---
+
+    def traffic(self, action: str, **settings: Any) -> dict[str, Any]:
+        """`POST /sandbox/v1/traffic`: `traffic("start", rate=6, seed="x", ...)` or
+        `traffic("stop")`; returns the generator's status."""
+        return self._control("POST", "/traffic", json={"action": action, **settings})
+
+    def traffic_status(self) -> dict[str, Any]:
+        return self._control("GET", "/traffic")
 
     # --- messaging ---
 

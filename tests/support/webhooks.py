@@ -31,6 +31,7 @@ class Behaviour:
     validation_delay: float = 0.0
     validation_body: bytes = b""
     reply_body: bytes = b""
+    reply_delay: float = 0.0  # after recording a delivery, before answering it
 
 
 @dataclass
@@ -92,6 +93,7 @@ class WebhookReceiver:
             else:
                 self.failures += 1
             self._cond.notify_all()
+        time.sleep(b.reply_delay)
         self._reply(handler, b.status, {}, b.reply_body)
 
     @staticmethod

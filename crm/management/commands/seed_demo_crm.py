@@ -1,6 +1,11 @@
 """Demo companies and contacts for `make demo`: a few hundred people at a few dozen companies,
 numbers typed every way people type them, and some notes. Idempotent: a second run adds nothing.
 
+Contacts do not depend on who the users are (the same contacts and numbers every time). Their
+owners are the agents and supervisors: each run gives every seeded contact still without an
+owner the one the seed picks for it (four in five get one), and their notes that owner as
+author, so contacts seeded before the users existed get owners on the next run.
+
 Numbers are from ranges reserved for fiction (555-0100..0199 in North America, 020 7946 0xxx in
 London), so the demo never rings a real person. Calls and messages come from RingCentral.
 """
@@ -16,6 +21,7 @@ from django.utils import timezone
 
 from crm.models import Company, Contact, Note
 from crm.phones import phone_normalise
+from crm.roles import ROLE_GROUPS
 from crm.services import (
     CompanyData,
     ContactData,
@@ -239,7 +245,6 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, contacts: int, **options) -> None:
         rng = random.Random(20260301)  # noqa: S311 - reproducible demo data, not secrets
-        users = list(get_user_model().objects.filter(is_active=True).order_by("id"))
         companies = []
         for name, domain, industry in COMPANIES:
             # Every random draw happens whether or not the row exists, so reruns match.
@@ -266,9 +271,8 @@ class Command(BaseCommand):
                 phones.append(PhoneInput(us_number(rng), "work"))
             title = rng.choice(TITLES)
             status = rng.choice(statuses)
-            owner = rng.choice(users) if users and rng.random() < 0.8 else None
-            note_count = rng.choice((0, 0, 0, 1, 1, 2, 3)) if users else 0
-            note_texts = [(rng.choice(NOTES), rng.choice(users)) for _ in range(note_count)]
+            note_count = rng.choice((0, 0, 0, 1, 1, 2, 3))
+            note_texts = [rng.choice(NOTES) for _ in range(note_count)]
             ages = sorted((rng.randrange(1, 120 * 24) for _ in range(note_count)), reverse=True)
             quiet_for = rng.randrange(1, 200 * 24)
             if Contact.objects.filter(email=email).exists():
@@ -280,14 +284,14 @@ class Command(BaseCommand):
                     title=title,
                     company=company,
                     email=email,
-                    owner=owner,
+                    owner=None,
                     status=status,
                 ),
                 phones=_distinct(phones),
             )
             created += 1
-            for (text, author), hours in zip(note_texts, ages, strict=True):
-                note = note_create(contact=contact, author=author, body=text)
+            for text, hours in zip(note_texts, ages, strict=True):
+                note = note_create(contact=contact, author=None, body=text)
                 Note.objects.filter(pk=note.pk).update(created_at=now - timedelta(hours=hours))
                 notes += 1
             # A demo needs history: the contact was last active with its latest note, or earlier.
@@ -297,10 +301,37 @@ class Command(BaseCommand):
         Company.objects.filter(contacts__isnull=False).distinct().update(
             last_activity_at=Subquery(latest.values("last_activity_at")[:1])
         )
+        owned = _assign_owners(used_emails)
         self.stdout.write(
-            f"Demo CRM: {created} contacts and {notes} notes added "
-            f"({Contact.objects.count()} contacts, {Company.objects.count()} companies in all)."
+            f"Demo CRM: {created} contacts and {notes} notes added, {owned} contacts given an "
+            f"owner ({Contact.objects.count()} contacts, {Company.objects.count()} companies "
+            "in all)."
         )
+
+
+def _owners() -> list:
+    """Who owns demo contacts: the agents and supervisors (else any active user)."""
+    users = get_user_model().objects.filter(is_active=True).order_by("id")
+    with_role = list(users.filter(groups__name__in=ROLE_GROUPS).distinct())
+    return with_role or list(users)
+
+
+def _assign_owners(emails: set[str]) -> int:
+    """Give each seeded contact (by e-mail) without an owner the owner the seed picks for it
+    (decided from its e-mail, so every run agrees), and its author-less notes that author.
+    Returns how many contacts got an owner."""
+    owners = _owners()
+    if not owners:
+        return 0
+    owned = 0
+    for contact in Contact.objects.filter(email__in=emails, owner__isnull=True).order_by("id"):
+        pick = random.Random(f"owner:{contact.email}")  # noqa: S311 - demo data
+        owner = owners[pick.randrange(len(owners))]
+        if pick.random() < 0.8:
+            Contact.objects.filter(pk=contact.pk).update(owner=owner)
+            owned += 1
+        Note.objects.filter(contact=contact, author__isnull=True).update(author=owner)
+    return owned
 
 
 def _distinct(phones) -> list[PhoneInput]:

@@ -1,34 +1,114 @@
+"""Demo users for `make demo`.
+
+Without options: a local agent, supervisor and admin with known passwords (Django's login form),
+for a demo without RingCentral credentials of its own.
+
+With `--people FILE`: the people of the RingCentral account the demo runs against (its sandbox,
+or any account), created up front with their roles and linked to their extensions, so that
+"Sign in with RingCentral" lands each one on their own user with the right role. FILE is JSON:
+`[{"extension_id", "extension_number", "name", "email", "role": "agent|supervisor|admin",
+"account_id"}]`. They get no local password (they sign in with RingCentral); admins are staff.
+
+Both keep a local superuser `admin` / `demo-admin` for Django admin without RingCentral.
+Idempotent: a second run updates the same users.
+"""
+
+import json
+from pathlib import Path
+
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from crm.roles import AGENTS, SUPERVISORS, assign_role
+from crm.roles import AGENTS, SUPERVISORS, set_role
+from telephony import services
+from telephony.ringcentral.types import Extension
 
-DEMO_USERS = (
+LOCAL_ADMIN = ("admin", "demo-admin")
+LOCAL_USERS = (
     # username, password, first, last, role, staff
     ("agent", "demo-agent", "Alex", "Agent", AGENTS, False),
     ("supervisor", "demo-supervisor", "Sam", "Supervisor", SUPERVISORS, False),
-    ("admin", "demo-admin", "Ada", "Admin", None, True),
+    (*LOCAL_ADMIN, "Ada", "Admin", None, True),
 )
+ROLES = {"agent": AGENTS, "supervisor": SUPERVISORS, "admin": None}
+PERSON_FIELDS = {"extension_id", "extension_number", "name", "email", "role"}
 
 
 class Command(BaseCommand):
-    help = "Create (or reset) the demo agent, supervisor and admin, and print their passwords."
+    help = "Create (or update) the demo users: local ones, or the people of a RingCentral account."
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--people",
+            metavar="FILE",
+            help="JSON list of the account's people (extension_id, extension_number, name, "
+            "email, role, account_id) to create up front and link to their extensions",
+        )
 
     @transaction.atomic
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args, people: str | None = None, **options) -> None:
+        if people:
+            self._people(_read_people(people))
+            self._local(LOCAL_USERS[-1:])
+            return
+        self._local(LOCAL_USERS)
+
+    def _local(self, rows) -> None:
         User = get_user_model()
-        rows = []
-        for username, password, first, last, role, staff in DEMO_USERS:
+        self.stdout.write("Local users (username / password):")
+        for username, password, first, last, role, staff in rows:
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@callboard.example"
             user.is_staff = user.is_superuser = staff
             user.set_password(password)
             user.save()
-            if role:
-                assign_role(user, role)
-            rows.append((role or "Admin", username, password))
-        self.stdout.write("Demo users (username / password):")
-        for role, username, password in rows:
-            self.stdout.write(f"  {role:<12} {username:<11} / {password}")
+            set_role(user, role)
+            self.stdout.write(f"  {role or 'Admin':<12} {username:<11} / {password}")
+
+    def _people(self, people: list[dict]) -> None:
+        self.stdout.write("RingCentral users (sign in with RingCentral):")
+        for person in people:
+            first, _, last = person["name"].partition(" ")
+            extension = Extension(
+                id=int(person["extension_id"]),
+                extension_number=person["extension_number"],
+                name=person["name"],
+                first_name=first,
+                last_name=last,
+                email=person["email"],
+                type="User",
+                status="Enabled",
+                account_id=str(person.get("account_id") or ""),
+            )
+            user = services.user_for_extension(extension=extension)
+            admin = person["role"] == "admin"
+            user.is_staff = user.is_superuser = admin
+            user.first_name, user.last_name, user.email = first, last, person["email"]
+            user.save()
+            set_role(user, ROLES[person["role"]])
+            services.extension_link_user(extension=extension, user=user)
+            self.stdout.write(
+                f"  {person['role']:<12} {person['name']:<18} ext {extension.extension_number:<5}"
+                f" {person['email']}"
+            )
+
+
+def _read_people(path: str) -> list[dict]:
+    """The people file, checked: a clear CommandError names what is wrong."""
+    try:
+        people = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError) as error:
+        raise CommandError(f"cannot read people from {path}: {error}") from None
+    if not isinstance(people, list) or not people:
+        raise CommandError(f"{path}: expected a non-empty JSON list of people")
+    for index, person in enumerate(people):
+        missing = PERSON_FIELDS - set(person) if isinstance(person, dict) else PERSON_FIELDS
+        if missing:
+            raise CommandError(f"{path}[{index}]: missing {', '.join(sorted(missing))}")
+        if person["role"] not in ROLES:
+            raise CommandError(f"{path}[{index}]: role must be one of {', '.join(ROLES)}")
+        if not str(person["extension_id"]).isdigit():
+            raise CommandError(f"{path}[{index}]: extension_id must be a number")
+    return people

@@ -1,0 +1,131 @@
+"""`make demo` end to end (scripts/demo.py on free ports, SQLite and the embedded Redis): the
+sandbox comes up with its history and traffic, the app is healthy, the sandbox's supervisor
+signs in with RingCentral and lands as a supervisor, and Ctrl-C stops every child."""
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+
+from tests.support.processes import ROOT, free_port, port_accepts
+
+READY = "Callboard is running at"
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+@pytest.fixture
+def demo(tmp_path):
+    ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "DEMO_REDIS_PORT": free_port()}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("RINGCENTRAL_")
+    }
+    env.update({name: str(port) for name, port in ports.items()})
+    env.update(
+        ENV_FILE="/dev/null",
+        DEMO_VAR=str(tmp_path),
+        SQLITE_PATH=str(tmp_path / "demo.sqlite3"),
+        DEMO_CONTACTS="40",
+        DEMO_TRAFFIC_RATE="6",
+        DEMO_WORKER_CONCURRENCY="1",
+    )
+    log = tmp_path / "demo.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [sys.executable, "scripts/demo.py"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        deadline = time.monotonic() + 90
+        while READY not in log.read_text(errors="replace"):
+            assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
+            assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
+            time.sleep(0.3)
+        yield proc, ports, log
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            for child in children_of(proc.pid):
+                os.killpg(child, signal.SIGKILL)
+
+
+def sign_in_with_ringcentral(app: str, user: dict) -> httpx.Response:
+    """The browser's round trip over HTTP: our sign-in button, the sandbox's login form, the
+    callback; returns the page it lands on."""
+    with httpx.Client(timeout=15, follow_redirects=True) as browser:
+        login = browser.get(f"{app}/login/")
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text)[1]
+        form = browser.post(
+            f"{app}/accounts/ringcentral/login/", data={"csrfmiddlewaretoken": csrf, "next": "/"}
+        )
+        assert "/sandbox/login" in str(form.url), form.text[:500]
+        request_id = parse_qs(urlsplit(str(form.url)).query)["request"][0]
+        return browser.post(
+            str(form.url).split("?")[0],
+            data={
+                "request": request_id,
+                "action": "allow",
+                "username": user["email"],
+                "password": user["password"],
+            },
+        )
+
+
+def test_make_demo_runs_the_sandbox_and_the_app_and_ctrl_c_stops_everything(demo):
+    proc, ports, log = demo
+    app, sandbox = f"http://127.0.0.1:{ports['PORT']}", f"http://127.0.0.1:{ports['SANDBOX_PORT']}"
+    creds = httpx.get(f"{sandbox}/sandbox/v1/credentials").json()
+    supervisor = next(u for u in creds["users"] if u["role"] == "supervisor")
+    printed = log.read_text()
+    for user in creds["users"]:
+        assert f"{user['email']:<34} ext {user['extension_number']}  {user['password']}" in printed
+    traffic = httpx.get(f"{sandbox}/sandbox/v1/traffic").json()
+    assert (traffic["running"], traffic["settings"]["rate"]) == (True, 6.0)
+    assert traffic["parties"] >= 40  # the CRM's contacts (and a few unknown callers)
+    deadline = time.monotonic() + 30
+    while httpx.get(f"{app}/healthz").status_code != 200:
+        assert time.monotonic() < deadline, httpx.get(f"{app}/healthz").text
+        time.sleep(0.5)
+
+    home = sign_in_with_ringcentral(app, supervisor)
+    assert str(home.url) == f"{app}/"
+    assert "Welcome, Sofia" in home.text
+    assert "You are signed in as a supervisor." in home.text
+
+    children = children_of(proc.pid)
+    assert len(children) == 5  # redis, sandbox, worker, beat, daphne
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(30) == 0
+    assert [pid for pid in children if group_alive(pid)] == []
+    assert not any(port_accepts(port) for port in ports.values())
