@@ -3,7 +3,10 @@
 Every call: a timeout; bearer auth from a `TokenSource` (the token vault), with one refresh and
 one retry when RingCentral answers 401; the rate-limit group of the operation checked before
 sending and updated from the response headers (see `ratelimit`); network errors and 5xx retried
-a bounded number of times with jittered backoff, 4xx never; failures raised as the typed errors
+a bounded number of times with jittered backoff, 4xx never — but a call that is not idempotent
+(POST, PATCH: an SMS, a RingOut) is retried only when it provably never reached RingCentral
+(the connection could not be made), since after a timeout or a 5xx it may have been carried
+out; failures raised as the typed errors
 of `errors`; one log line per attempt (method, path, status, duration, rate-limit headers, never
 a token or a query string).
 
@@ -23,6 +26,7 @@ from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
 import requests
+import urllib3
 from django.conf import settings
 
 from telephony.ringcentral import ratelimit
@@ -62,6 +66,7 @@ class RetryPolicy:
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
 
 
+IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 WEB = RetryPolicy(attempts=2, backoff_base=0.2, backoff_cap=0.5, max_rate_limit_sleep=1.0)
 TASK = RetryPolicy(attempts=4, backoff_base=0.5, backoff_cap=4.0, max_rate_limit_sleep=2.0)
 # Revocation is fire-and-forget: one try, errors ignored by the caller (CONTRACT §2.3).
@@ -155,12 +160,15 @@ class RingCentralClient:
         self._send("POST", REVOKE_PATH, data=self._app_form({"token": token}), bearer=False)
 
     def _token_request(self, form: dict[str, str], *, rate_limit_key: str | None) -> TokenSet:
+        # Safe to repeat: within the grace window RingCentral answers a repeated refresh with
+        # the same pair, and it documents retrying /token after 5xx and timeouts (§3.4).
         response = self._send(
             "POST",
             TOKEN_PATH,
             data=self._app_form(form),
             bearer=False,
             rate_limit_key=rate_limit_key,
+            idempotent=True,
         )
         return TokenSet.from_json(_json(response, "POST", TOKEN_PATH))
 
@@ -263,8 +271,11 @@ class RingCentralClient:
         stream: bool = False,
         accept: str | None = None,
         rate_limit_key: str | None = None,
+        idempotent: bool | None = None,
     ) -> requests.Response:
         url = self._url(url_or_path)
+        if idempotent is None:
+            idempotent = method.upper() in IDEMPOTENT_METHODS
         path = _path(url)
         group = ratelimit.group_for(method, path)
         if bearer:
@@ -303,7 +314,7 @@ class RingCentralClient:
                 )
             except requests.RequestException as exc:
                 _log_failure(method, path, started, attempt, exc)
-                if attempt < self.policy.attempts:
+                if attempt < self.policy.attempts and (idempotent or _never_sent(exc)):
                     time.sleep(self.policy.backoff(attempt))
                     continue
                 raise ProviderError(
@@ -326,7 +337,7 @@ class RingCentralClient:
                 token = self.auth.access_token_rejected(token)
                 attempt -= 1
                 continue
-            if status >= 500 and attempt < self.policy.attempts:
+            if status >= 500 and idempotent and attempt < self.policy.attempts:
                 response.close()
                 time.sleep(self.policy.backoff(attempt))
                 continue
@@ -419,6 +430,18 @@ def _rate_limit_info(response: requests.Response) -> RateLimitInfo:
         remaining=_int_header(response, "X-Rate-Limit-Remaining"),
         window=_int_header(response, "X-Rate-Limit-Window"),
     )
+
+
+def _never_sent(exc: requests.RequestException) -> bool:
+    """The connection could not be made, so RingCentral never saw the request. A read timeout
+    or a dropped connection is not this: the request may have been carried out."""
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    if isinstance(exc, requests.ConnectionError):
+        reason = exc.args[0] if exc.args else None
+        reason = getattr(reason, "reason", reason)  # urllib3 MaxRetryError wraps the cause
+        return isinstance(reason, urllib3.exceptions.NewConnectionError)
+    return False
 
 
 def _retry_after(response: requests.Response) -> float:

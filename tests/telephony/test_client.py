@@ -191,6 +191,51 @@ def test_timeouts_beyond_the_retries_raise_provider_error_in_bounded_time(
     assert time.monotonic() - started < 3.5
 
 
+SMS = "/restapi/v1.0/account/~/extension/~/sms"
+
+
+def an_sms(sandbox: SandboxClient) -> dict:
+    sender = sandbox.user("101")["phone_numbers"][0]["phone_number"]
+    return {"from": {"phoneNumber": sender}, "to": [{"phoneNumber": "+14155550123"}], "text": "Hi"}
+
+
+def test_a_post_answered_with_5xx_is_not_repeated(ringcentral, alice):
+    # given RingCentral answers the SMS send with 503 (it may or may not have sent it)
+    ringcentral.add_fault("http_error", path=SMS, method="POST", status=503, count=1)
+    mark = ringcentral.mark()
+    # when we send through a client that retries 5xx for reads
+    with client_for_user(alice.user, policy=TASK) as rc, pytest.raises(ProviderError) as failed:
+        rc.post(SMS, an_sms(ringcentral))
+    # then it was asked exactly once: a retry could send the SMS twice
+    assert failed.value.status == 503
+    assert statuses(ringcentral, mark, SMS) == [503]
+
+
+def test_a_post_that_timed_out_is_not_repeated(ringcentral, alice, settings):
+    # given RingCentral takes longer than our timeout to answer the SMS send
+    settings.RINGCENTRAL_HTTP_TIMEOUT = 1
+    ringcentral.add_fault("latency", path=SMS, method="POST", seconds=1.5, count=1)
+    mark = ringcentral.mark()
+    with client_for_user(alice.user, policy=TASK) as rc, pytest.raises(ProviderError) as failed:
+        rc.post(SMS, an_sms(ringcentral))
+    time.sleep(0.8)  # the sandbox logs the request once its delayed handling is over
+    # then it was sent once: it may have been carried out, so it is not repeated
+    assert failed.value.message == "RingCentral did not answer (ReadTimeout)"
+    assert len(ringcentral.requests(since=mark, path_prefix=SMS)) == 1
+
+
+def test_a_post_that_could_not_connect_is_retried(alice, settings, caplog):
+    # given RingCentral cannot be reached at all (nothing listens on the port)
+    caplog.set_level(logging.INFO, logger="telephony.ringcentral")
+    settings.RINGCENTRAL_SERVER = "http://127.0.0.1:9"
+    with client_for_user(alice.user, policy=WEB) as rc, pytest.raises(ProviderError) as failed:
+        rc.post(SMS, {"text": "Hi"})
+    # then both attempts were made: a request that never left cannot have been carried out
+    attempts = [r.getMessage() for r in caplog.records if "no answer" in r.getMessage()]
+    assert failed.value.message == "RingCentral did not answer (ConnectionError)"
+    assert [line.rsplit("attempt=", 1)[1] for line in attempts] == ["1", "2"]
+
+
 def enabled_users(sandbox: SandboxClient) -> list[int]:
     return sorted(
         int(e["extension_id"])
