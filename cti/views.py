@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -10,7 +11,12 @@ from cti.health import health_report
 @require_GET
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
+    """Public for load balancers and monitors; the details (error text, worker host names)
+    only in development or for staff."""
     healthy, report = health_report()
+    if not (settings.DEBUG or request.user.is_staff):
+        for check in report["checks"].values():
+            check.pop("detail", None)
     return JsonResponse(report, status=200 if healthy else 503)
 
 

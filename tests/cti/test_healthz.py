@@ -58,3 +58,27 @@ def test_healthz_reports_missing_worker_as_down(celery_worker):
         "latency_ms": checks["celery_worker"]["latency_ms"],
         "detail": "RuntimeError: no worker answered",
     }
+
+
+def test_healthz_hides_error_details_from_the_public_in_production(client, settings):
+    # given production settings and an anonymous caller
+    settings.DEBUG = False
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    # when it asks for the health report
+    response = client.get("/healthz")
+    # then it sees each state but no error text or host names
+    assert response.status_code == 503
+    assert response.json()["checks"]["redis"] == {
+        "status": "down",
+        "required": True,
+        "latency_ms": response.json()["checks"]["redis"]["latency_ms"],
+    }
+    assert all("detail" not in check for check in response.json()["checks"].values())
+
+
+def test_healthz_shows_details_to_staff_in_production(client, settings, admin_user):
+    settings.DEBUG = False
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    client.force_login(admin_user)
+    response = client.get("/healthz")
+    assert response.json()["checks"]["redis"]["detail"].startswith("ConnectionError")

@@ -55,3 +55,55 @@ def test_invalid_boolean_is_refused_with_its_name():
     result = start_django({"DEBUG": "maybe"})
     assert result.returncode != 0
     assert "DEBUG must be true or false, got 'maybe'" in result.stderr
+
+
+def read_setting(env: dict, name: str) -> str:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    clean.update(env, ENV_FILE="/dev/null", DJANGO_SETTINGS_MODULE="cti.settings")
+    result = subprocess.run(
+        [sys.executable, "-c", f"from django.conf import settings; print(settings.{name})"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_empty_values_copied_from_env_example_keep_the_secure_cookie_defaults():
+    # given production settings with the cookie flags left empty, as .env.example has them
+    env = {**PRODUCTION_ENV, "SESSION_COOKIE_SECURE": "", "CSRF_COOKIE_SECURE": " "}
+    # then the documented default (secure with DEBUG off) holds
+    assert read_setting(env, "SESSION_COOKIE_SECURE") == "True"
+    assert read_setting(env, "CSRF_COOKIE_SECURE") == "True"
+
+
+def run_manage(env: dict, *args: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    clean.update(env, ENV_FILE="/dev/null", DJANGO_SETTINGS_MODULE="cti.settings")
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_check_refuses_a_production_deploy_without_collected_static_files(tmp_path):
+    env = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "static")}
+    result = run_manage(env, "check")
+    assert result.returncode != 0
+    assert "cti.E001" in result.stderr
+    assert "Run: python manage.py collectstatic --noinput" in result.stderr
+
+
+def test_check_passes_once_static_files_are_collected(tmp_path):
+    env = {**PRODUCTION_ENV, "STATIC_ROOT": str(tmp_path / "static")}
+    collected = run_manage(env, "collectstatic", "--noinput")
+    assert collected.returncode == 0, collected.stderr
+    result = run_manage(env, "check")
+    assert result.returncode == 0, result.stderr
