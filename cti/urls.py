@@ -8,6 +8,8 @@ from telephony import views as telephony_views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # Pages that don't name an icon (Django admin) make browsers ask for this one.
+    path("favicon.ico", views.favicon),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", telephony_views.sign_out, name="logout"),
     path("accounts/", include("telephony.oauth.urls")),

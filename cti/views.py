@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -18,6 +19,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
         for check in report["checks"].values():
             check.pop("detail", None)
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """Pages that don't name an icon (Django admin) make browsers ask for /favicon.ico."""
+    return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
 @login_required

@@ -223,6 +223,10 @@ def main() -> None:
     env = dict(os.environ)
     env.setdefault("DJANGO_SETTINGS_MODULE", "cti.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
+    # Quiet by default so the sign-in summary stays on screen; DEMO_LOG_LEVEL=INFO to watch
+    # every task and RingCentral call. Requests go to var/access.log.
+    log_level = (env.get("DEMO_LOG_LEVEL") or "WARNING").upper()
+    env.setdefault("LOG_LEVEL", log_level)
     port = int(env.get("PORT") or "8000")
     app_url = f"http://127.0.0.1:{port}"
     rate = float(env.get("DEMO_TRAFFIC_RATE") or "2")
@@ -270,14 +274,17 @@ def main() -> None:
         workers = env.get("DEMO_WORKER_CONCURRENCY", "2")
         sup.start(
             "worker",
-            [*celery, "worker", "--loglevel", "INFO", "--concurrency", workers, "-n", "demo@%h"],
+            [*celery, "worker", "--loglevel", log_level, "--concurrency", workers, "-n", "demo@%h"],
             env,
         )
         schedule = str(VAR / "celerybeat-schedule")
-        sup.start("beat", [*celery, "beat", "--loglevel", "INFO", "--schedule", schedule], env)
+        sup.start("beat", [*celery, "beat", "--loglevel", log_level, "--schedule", schedule], env)
         web = sup.start(
             "web",
-            [PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "cti.asgi:application"],
+            [
+                *(PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
+                *("--access-log", str(VAR / "access.log"), "cti.asgi:application"),
+            ],
             env,
         )
         wait_for(lambda: port_open("127.0.0.1", port), "daphne", web)

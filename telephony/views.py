@@ -3,15 +3,20 @@ from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from telephony import selectors, tokens
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def sign_out(request: HttpRequest) -> HttpResponse:
-    """Revoke the person's RingCentral session (one try, errors ignored), then end the
-    Django session."""
+    """POST: revoke the person's RingCentral session (one try, errors ignored), then end the
+    Django session. GET (a typed or bookmarked /logout/) only asks: signing out on a GET would
+    let any page sign people out."""
+    if request.method == "GET":
+        if not request.user.is_authenticated:
+            return redirect(settings.LOGOUT_REDIRECT_URL)
+        return render(request, "registration/logout_confirm.html")
     if request.user.is_authenticated:
         tokens.connection_sign_out(user=request.user)
     logout(request)

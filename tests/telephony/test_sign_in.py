@@ -346,6 +346,21 @@ def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client
     assert "_auth_user_id" not in client.session
 
 
+def test_logout_by_get_only_asks_and_changes_nothing(ringcentral, client):
+    # given Alice signed in
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    # when something makes her browser GET /logout/ (a link, a bookmark, another site)
+    response = client.get("/logout/")
+    # then she is asked, with a CSRF-protected form, and nothing was signed out
+    assert response.status_code == 200
+    assert b"Log out of Callboard?" in response.content
+    assert b'name="csrfmiddlewaretoken"' in response.content
+    assert "_auth_user_id" in client.session
+    assert ringcentral.requests(path_prefix="/restapi/oauth/revoke") == []
+    assert RingCentralConnection.objects.get().status == "active"
+
+
 def test_no_token_text_anywhere_in_the_database_after_sign_in(ringcentral, client):
     from django.db import connection as db
 
