@@ -11,10 +11,18 @@ class Clock:
 
     def __init__(self) -> None:
         self.offset = 0.0
+        self._frozen_at: float | None = None
         self._listeners: list = []
 
     def now(self) -> float:
-        return time.time() + self.offset
+        base = self._frozen_at if self._frozen_at is not None else time.time()
+        return base + self.offset
+
+    def freeze(self) -> None:
+        """Stop following wall time: from now on only `advance()` moves the clock. For
+        in-process runs that must be repeatable to the microsecond (timers created at the
+        same moment then keep their order whatever the machine's speed)."""
+        self._frozen_at = self.now() - self.offset
 
     def advance(self, seconds: float) -> float:
         if seconds < 0:

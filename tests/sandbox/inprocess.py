@@ -6,8 +6,11 @@ from sandbox.platform import Platform, World
 
 
 def new_world() -> World:
-    """A freshly seeded world of a platform that never serves HTTP."""
-    return Platform(Config(port=1)).world
+    """A freshly seeded world of a platform that never serves HTTP, on a frozen clock: only
+    `world.clock.advance()` moves time, so runs repeat exactly."""
+    world = Platform(Config(port=1)).world
+    world.clock.freeze()
+    return world
 
 
 def published(world: World) -> list[Event]:
