@@ -14,6 +14,26 @@ pytest_plugins = ["tests.support.browser", "tests.support.ringcentral"]
 LOG_DIR = Path(os.environ.get("TEST_LOG_DIR", "var/test-logs")).resolve()
 
 
+def pytest_terminal_summary(terminalreporter):
+    """How many of the sandbox's API operations had a response validated against the spec."""
+    from tests.support.openapi import VALIDATED
+
+    if not VALIDATED:
+        return
+    from tests.sandbox.test_spec_coverage import api_routes, concrete
+    from tests.support.openapi import find_operation
+
+    served = {}
+    for route in api_routes():
+        template, _ = find_operation(route.method, concrete(route.path))
+        served[(route.method, template)] = route
+    unchecked = sorted(f"{m} {t}" for (m, t) in served if (m, t) not in VALIDATED)
+    terminalreporter.write_line(
+        f"spec-validated JSON responses for {len(served) - len(unchecked)} of the sandbox's "
+        f"{len(served)} API operations; none seen for: {', '.join(unchecked) or '-'}"
+    )
+
+
 def pytest_collection_modifyitems(items):
     """Browser tests last: Playwright's session-wide browser keeps an event loop running on the
     main thread, and asyncio tests collected after it (tests/sandbox, tests/telephony sort after

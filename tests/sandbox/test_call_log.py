@@ -479,3 +479,21 @@ def test_recording_content_is_served_on_the_configured_media_host():
     finally:
         media_sandbox.close()
         server.stop()
+
+
+def test_account_level_record_by_id_and_sync(sandbox, alice_api, supervisor_api):
+    call = answered_call(sandbox, talk=1)
+    record = assert_valid(alice_api.get(CALL_LOG))["records"][0]
+    refused = alice_api.get(f"/restapi/v1.0/account/~/call-log/{record['id']}")
+    assert refused.status_code == 403
+    by_id = assert_valid(supervisor_api.get(f"/restapi/v1.0/account/~/call-log/{record['id']}"))
+    assert (by_id["id"], by_id["sessionId"]) == (record["id"], call["sessionId"])
+
+    sync = assert_valid(
+        supervisor_api.get(
+            "/restapi/v1.0/account/~/call-log-sync",
+            params={"syncType": "FSync", "recordCount": 5},
+        )
+    )
+    assert call["sessionId"] in [r["sessionId"] for r in sync["records"]]
+    assert sync["syncInfo"]["syncType"] == "FSync"

@@ -25,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from tests.support.openapi import spec_hook
 from tests.support.processes import ServerProcess, free_port
 
 DEFAULT_REDIRECT = "http://127.0.0.1:8000/accounts/ringcentral/login/callback/"
@@ -41,7 +42,9 @@ def pkce_pair(method: str = "S256") -> tuple[str, str]:
 class SandboxClient:
     def __init__(self, url: str) -> None:
         self.url = url.rstrip("/")
-        self.http = httpx.Client(base_url=self.url, timeout=10)
+        self.http = httpx.Client(
+            base_url=self.url, timeout=10, event_hooks={"response": [spec_hook]}
+        )
         self._credentials: dict[str, Any] | None = None
 
     def close(self) -> None:
@@ -270,6 +273,7 @@ class SandboxClient:
             base_url=self.url,
             headers={"Authorization": f"Bearer {access_token}"},
             timeout=10,
+            event_hooks={"response": [spec_hook]},
         )
 
 
