@@ -272,9 +272,14 @@ def main() -> None:
 
         celery = [PY, "-m", "celery", "-A", "cti", "--quiet"]  # no banners over the summary
         workers = env.get("DEMO_WORKER_CONCURRENCY", "2")
+        # The demo often runs as root in a container; celery's warning about it is noise there.
+        quiet_root = ["-W", "ignore:You're running the worker with superuser privileges"]
         sup.start(
             "worker",
-            [*celery, "worker", "--loglevel", log_level, "--concurrency", workers, "-n", "demo@%h"],
+            [
+                *(PY, *quiet_root, *celery[1:]),
+                *("worker", "--loglevel", log_level, "--concurrency", workers, "-n", "demo@%h"),
+            ],
             env,
         )
         schedule = str(VAR / "celerybeat-schedule")
