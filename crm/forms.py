@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from crm.ids import MAX_ID
 from crm.models import Company, Contact, ContactPhone, Direction, Disposition, MessageLog, User
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.selectors import LogFilters
@@ -204,7 +205,9 @@ class ContactFilterForm(forms.Form):
         empty_label="Any owner",
         widget=forms.Select(attrs={"aria-label": "Owner"}),
     )
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    company = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -243,7 +246,9 @@ class LogFilterForm(forms.Form):
     )
     date_from = _filter_date_field()
     date_to = _filter_date_field()
-    contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    contact = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     agent = UserChoiceField(queryset=_users(), required=False, empty_label="Every agent")
 
     def __init__(self, *args, show_agent: bool = False, **kwargs):

@@ -8,12 +8,13 @@ for you: lists leave it out, and a detail lookup by id is a 404.
 
 import heapq
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
+from crm.ids import parse_id
 from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
 from crm.phones import digits_of, incoming_number, looks_like_phone
 from crm.roles import is_supervisor
@@ -234,8 +235,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
         rank, pk = int(rank_text), int(pk_text)
     except ValueError as exc:
         raise InvalidCursor(f"not a timeline position: {cursor!r}") from exc
-    if at.tzinfo is None or rank not in _RANK.values():
+    if at.tzinfo is None or rank not in _RANK.values() or parse_id(pk_text) != pk:
         raise InvalidCursor(f"not a timeline position: {cursor!r}")
+    try:
+        at.astimezone(UTC)  # as the database will compare it
+    except OverflowError as exc:
+        raise InvalidCursor(f"not a timeline position: {cursor!r}") from exc
     return at, rank, pk
 
 

@@ -45,6 +45,7 @@ from crm.forms import (
     add_service_errors,
     phone_formset,
 )
+from crm.ids import parse_id
 from crm.matching import contact_match_number
 from crm.models import Company, Contact
 from crm.phones import InvalidPhoneNumber, phone_normalise
@@ -280,10 +281,8 @@ def phone_check(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def email_check(request: HttpRequest) -> HttpResponse:
-    exclude = request.GET.get("contact")
     other = selectors.contact_email_taken(
-        email=request.GET.get("email", ""),
-        exclude_id=int(exclude) if exclude and exclude.isdigit() else None,
+        email=request.GET.get("email", ""), exclude_id=parse_id(request.GET.get("contact"))
     )
     return render(request, "crm/contacts/_email_check.html", {"other": other})
 
