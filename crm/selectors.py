@@ -7,6 +7,7 @@ for you: lists leave it out, and a detail lookup by id is a 404.
 """
 
 import heapq
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
@@ -15,6 +16,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from crm.ids import parse_id
+from crm.matching import logs_matching_phones_q
 from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
 from crm.phones import digits_of, incoming_number, looks_like_phone
 from crm.roles import is_supervisor
@@ -122,6 +124,19 @@ def contact_email_taken(*, email: str, exclude_id: int | None = None) -> Contact
 # --- Call and message lists ------------------------------------------------------------------
 
 
+def logs_of_contacts_q(*, contact_ids: Collection[int]) -> Q:
+    """The calls and messages of these contacts: those linked to one of them, and those whose
+    other party's number caller matching would match to one of their numbers now (several
+    contacts can share a number, and a number can be added after the call). The one definition
+    for timelines, company activity and the lists' contact filter."""
+    if not contact_ids:
+        return Q(pk__in=[])
+    phones = ContactPhone.objects.filter(contact_id__in=contact_ids).only(
+        "e164", "national_number", "country_assumed", "tail"
+    )
+    return Q(contact_id__in=contact_ids) | logs_matching_phones_q(phones=phones)
+
+
 @dataclass(frozen=True, kw_only=True)
 class LogFilters:
     query: str = ""
@@ -149,7 +164,7 @@ def _filter_logs(
     if filters.date_to:
         logs = logs.filter(**{f"{time_field}__lt": _day_start(filters.date_to + timedelta(1))})
     if filters.contact_id:
-        logs = logs.filter(contact_id=filters.contact_id)
+        logs = logs.filter(logs_of_contacts_q(contact_ids=[filters.contact_id]))
     if filters.agent_id:
         logs = logs.filter(agent_id=filters.agent_id)
     query = filters.query.strip()
@@ -280,12 +295,10 @@ def contact_timeline(
 ) -> TimelinePage:
     """Calls, messages and notes of a contact, newest first, `limit` at a time.
 
-    A call or message belongs to the contact when it was linked to them, or when the other
-    party's number is one of theirs (several contacts can share a number). Calls and messages
-    are only those the user may see. Raises InvalidCursor for a cursor it did not hand out.
+    Calls and messages are the contact's as `logs_of_contacts_q` defines it, and only those the
+    user may see. Raises InvalidCursor for a cursor it did not hand out.
     """
-    numbers = list(contact.phones.values_list("e164", flat=True))
-    mine = Q(contact=contact) | Q(remote_e164__in=numbers) if numbers else Q(contact=contact)
+    mine = logs_of_contacts_q(contact_ids=[contact.pk])
     return _timeline_page(
         calls=call_logs_visible_to(user=user).filter(mine),
         messages=message_logs_visible_to(user=user).filter(mine),
@@ -297,8 +310,7 @@ def contact_timeline(
 
 def company_activity(*, user: User, company: Company, limit: int = 20) -> TimelinePage:
     """The latest calls, messages and notes across a company's contacts."""
-    numbers = ContactPhone.objects.filter(contact__company=company).values("e164")
-    theirs = Q(contact__company=company) | Q(remote_e164__in=numbers)
+    theirs = logs_of_contacts_q(contact_ids=list(company.contacts.values_list("pk", flat=True)))
     return _timeline_page(
         calls=call_logs_visible_to(user=user).filter(theirs),
         messages=message_logs_visible_to(user=user).filter(theirs),

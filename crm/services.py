@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, F, Max, Value
 from django.db.models.functions import Greatest
 
-from crm.matching import NumberMatch, contact_match_number
+from crm.matching import NumberMatch, contact_match_number, logs_matching_phones_q
 from crm.models import (
     CallLog,
     Company,
@@ -236,8 +236,8 @@ def contact_create(*, data: ContactData, phones: Sequence[PhoneInput] = ()) -> C
     _apply_contact_data(contact, data)
     contact.search_text = contact_search_text(contact)
     contact.save()
-    ContactPhone.objects.bulk_create([_phone_row(contact, p.kind, n) for p, n in normalised])
-    _link_earlier_logs(contact=contact, e164s=[n.e164 for _, n in normalised])
+    rows = ContactPhone.objects.bulk_create([_phone_row(contact, p.kind, n) for p, n in normalised])
+    _link_earlier_logs(contact=contact, phones=rows)
     return contact
 
 
@@ -266,7 +266,7 @@ def contact_update(
                 row.raw, row.kind = n.raw, phone.kind
                 row.save(update_fields=["raw", "kind"])
         ContactPhone.objects.bulk_create(added)
-        _link_earlier_logs(contact=contact, e164s=[p.e164 for p in added])
+        _link_earlier_logs(contact=contact, phones=added)
     return contact
 
 
@@ -282,7 +282,7 @@ def contact_add_phones(*, contact: Contact, phones: Sequence[PhoneInput]) -> lis
     have = set(contact.phones.values_list("e164", flat=True))
     added = [_phone_row(contact, p.kind, n) for p, n in normalised if n.e164 not in have]
     ContactPhone.objects.bulk_create(added)
-    _link_earlier_logs(contact=contact, e164s=[p.e164 for p in added])
+    _link_earlier_logs(contact=contact, phones=added)
     return added
 
 
@@ -291,7 +291,7 @@ def contact_refresh_derived(*, contact: Contact) -> None:
     and the earlier calls and messages of its numbers."""
     contact = Contact.objects.select_related("company").get(pk=contact.pk)
     contacts_refresh_search_text(contacts=[contact])
-    _link_earlier_logs(contact=contact, e164s=list(contact.phones.values_list("e164", flat=True)))
+    _link_earlier_logs(contact=contact, phones=list(contact.phones.all()))
 
 
 def company_refresh_derived(*, company: Company) -> None:
@@ -312,11 +312,15 @@ def phone_row_values(*, raw: str) -> dict:
     }
 
 
-def _link_earlier_logs(*, contact: Contact, e164s: Collection[str]) -> None:
-    if not e164s:
+def _link_earlier_logs(*, contact: Contact, phones: Collection[ContactPhone]) -> None:
+    """Link the calls and messages of these (new) numbers of the contact, as caller matching
+    would match them now, that are linked to no one; move the contact's last activity up to
+    the latest call or message of these numbers."""
+    if not phones:
         return
-    calls = CallLog.objects.filter(remote_e164__in=e164s)
-    messages = MessageLog.objects.filter(remote_e164__in=e164s)
+    theirs = logs_matching_phones_q(phones=phones)
+    calls = CallLog.objects.filter(theirs)
+    messages = MessageLog.objects.filter(theirs)
     calls.filter(contact__isnull=True).update(contact=contact)
     messages.filter(contact__isnull=True).update(contact=contact)
     latest = [
@@ -402,6 +406,8 @@ def _remote_values(model: type, party: Party | None) -> tuple[dict, NumberMatch 
     values = {
         "remote_number": number,
         "remote_e164": match.number.e164 if match else "",
+        "remote_national": match.number.fallback_number if match else "",
+        "remote_tail": match.number.tail if match else "",
     }
     if match is not None and match.contact is not None:
         values["contact_id"] = match.contact.pk
