@@ -1,9 +1,9 @@
 """Reads of the CRM, with who-may-see-what built in.
 
 Agents see every contact and company, but only their own call logs, message logs and
-recordings; supervisors (and superusers) see everyone's. Every page and API reads logs through
-`call_logs_visible_to` / `message_logs_visible_to`, so a log that is not yours does not exist
-for you: lists leave it out, and a detail lookup by id is a 404.
+recordings; supervisors and admins see everyone's (`crm.roles.sees_all_logs`). Every page and
+API reads logs through `call_logs_visible_to` / `message_logs_visible_to`, so a log that is not
+yours does not exist for you: lists leave it out, and a detail lookup by id is a 404.
 """
 
 import heapq
@@ -19,7 +19,7 @@ from crm.ids import parse_id
 from crm.matching import logs_matching_phones_q
 from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
 from crm.phones import digits_of, incoming_number, looks_like_phone
-from crm.roles import is_supervisor
+from crm.roles import sees_all_logs
 
 MAX_SEARCH_TERMS = 8
 
@@ -31,7 +31,7 @@ def call_logs_visible_to(*, user: User) -> QuerySet[CallLog]:
     calls = CallLog.objects.select_related("contact__company", "agent", "disposition")
     if not user.is_authenticated:
         return calls.none()
-    if is_supervisor(user):
+    if sees_all_logs(user):
         return calls
     return calls.filter(agent=user)
 
@@ -40,7 +40,7 @@ def message_logs_visible_to(*, user: User) -> QuerySet[MessageLog]:
     messages = MessageLog.objects.select_related("contact__company", "agent")
     if not user.is_authenticated:
         return messages.none()
-    if is_supervisor(user):
+    if sees_all_logs(user):
         return messages
     return messages.filter(agent=user)
 
