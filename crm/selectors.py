@@ -12,7 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from crm.ids import parse_id
@@ -105,10 +106,25 @@ def contact_list(*, filters: ContactFilters) -> QuerySet[Contact]:
 
 
 def company_list(*, query: str = "") -> QuerySet[Company]:
+    """Companies matching the words of `query`, most recent activity first, each with its
+    `contact_count`.
+
+    The count is a subquery per company returned (an index-only count on the contacts' company
+    index), not a join and GROUP BY over every contact, so a page costs the same with a million
+    contacts."""
     companies = Company.objects.all()
     for term in query.lower().split()[:MAX_SEARCH_TERMS]:
         companies = companies.filter(search_text__contains=term)
-    return companies.annotate(contact_count=Count("contacts")).order_by("-last_activity_at", "-id")
+    counts = (
+        Contact.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return companies.annotate(contact_count=Coalesce(Subquery(counts), 0)).order_by(
+        "-last_activity_at", "-id"
+    )
 
 
 def contact_email_taken(*, email: str, exclude_id: int | None = None) -> Contact | None:
