@@ -1,9 +1,12 @@
 """Forms validate what people type; services do the writing."""
 
+from datetime import date
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from crm.ids import MAX_ID
 from crm.models import Company, Contact, ContactPhone, Direction, Disposition, MessageLog, User
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.selectors import LogFilters
@@ -22,6 +25,10 @@ CALL_RESULTS = (
     "In Progress",
 )
 MESSAGE_STATUSES = ("Queued", "Sent", "Delivered", "DeliveryFailed", "SendingFailed", "Received")
+# Dates a log filter accepts: every call and message is well inside, and the day arithmetic and
+# time-zone conversions of the filter cannot overflow Python's or a database's date range.
+FILTER_MIN_DATE = date(1900, 1, 1)
+FILTER_MAX_DATE = date(2999, 12, 31)
 
 
 def add_service_errors(form: forms.Form, error: ValidationError) -> None:
@@ -198,23 +205,50 @@ class ContactFilterForm(forms.Form):
         empty_label="Any owner",
         widget=forms.Select(attrs={"aria-label": "Owner"}),
     )
-    company = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+    company = forms.IntegerField(
+        required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _users()
 
 
+def _validate_filter_date(value: date) -> None:
+    if not FILTER_MIN_DATE <= value <= FILTER_MAX_DATE:
+        raise ValidationError(
+            f"{value.isoformat()} is out of range: pick a date between "
+            f"{FILTER_MIN_DATE.isoformat()} and {FILTER_MAX_DATE.isoformat()}."
+        )
+
+
+def _filter_date_field() -> forms.DateField:
+    return forms.DateField(
+        required=False,
+        validators=[_validate_filter_date],
+        widget=forms.DateInput(
+            attrs={
+                "type": "date",
+                "min": FILTER_MIN_DATE.isoformat(),
+                "max": FILTER_MAX_DATE.isoformat(),
+            }
+        ),
+    )
+
+
 class LogFilterForm(forms.Form):
-    """Filters of the calls and messages lists. Invalid values are ignored with a message."""
+    """Filters of the calls and messages lists. Invalid values are ignored with a message; the
+    valid ones still apply."""
 
     q = forms.CharField(required=False, max_length=200)
     direction = forms.ChoiceField(
         choices=[("", "Any direction"), *Direction.choices], required=False
     )
-    date_from = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    contact = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+    date_from = _filter_date_field()
+    date_to = _filter_date_field()
+    contact = forms.IntegerField(
+        required=False, min_value=1, max_value=MAX_ID, widget=forms.HiddenInput
+    )
     agent = UserChoiceField(queryset=_users(), required=False, empty_label="Every agent")
 
     def __init__(self, *args, show_agent: bool = False, **kwargs):
@@ -228,11 +262,15 @@ class LogFilterForm(forms.Form):
         cleaned = super().clean()
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
-            self.add_error("date_to", "The end date is before the start date.")
+            self.add_error(
+                "date_to",
+                f"The end date ({end.isoformat()}) is before the start date ({start.isoformat()}).",
+            )
         return cleaned
 
     def filters(self) -> LogFilters:
-        data = self.cleaned_data if self.is_valid() else {}
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that passed validation
         agent = data.get("agent")
         return LogFilters(
             query=data.get("q", ""),

@@ -12,16 +12,17 @@ go through Django's cursor.
 """
 
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Field
+from django.db.models import Exists, Field, OuterRef, Q
 
-from crm.models import Company, Contact, User
-from crm.phones import IncomingNumber, incoming_number
+from crm.models import Company, Contact, ContactPhone, User
+from crm.phones import TAIL_DIGITS, IncomingNumber, incoming_number
 
 # A screen-pop cannot show more; a shared switchboard number must not load thousands of rows.
 MATCH_LIMIT = 50
@@ -77,11 +78,36 @@ def contact_match_number(*, number: str) -> NumberMatch:
             return NumberMatch(number=incoming, method="e164", contacts=contacts)
 
     if incoming.tail:
-        wanted = incoming.national_number or incoming.digits
+        wanted = incoming.fallback_number
         contacts = _contacts(match_statements().last_digits, [incoming.tail, wanted, wanted])
         if contacts:
             return NumberMatch(number=incoming, method="last_digits", contacts=contacts)
     return NumberMatch(number=incoming, method="none")
+
+
+def logs_matching_phones_q(*, phones: Iterable[ContactPhone]) -> Q:
+    """Call or message logs whose other party's number `contact_match_number` would match to
+    one of these phones, as it stands now: the same E.164 form, or, when no phone at all has
+    the log's E.164 form, the last-digits fallback on the phones stored without a country code.
+
+    Reads the logs' `remote_e164`, `remote_national` and `remote_tail`, which the upserts keep
+    as `contact_match_number` reads the number.
+    """
+    phones = list(phones)
+    q = Q(remote_e164__in={phone.e164 for phone in phones})
+    fallback = Q()
+    for phone in phones:
+        if phone.country_assumed and phone.tail:
+            # One number is a suffix of the other, as in the last-digits statement below.
+            national = phone.national_number
+            shorter = [national[i:] for i in range(len(national) - TAIL_DIGITS + 1)]
+            fallback |= Q(remote_tail=phone.tail) & (
+                Q(remote_national__in=shorter) | Q(remote_national__endswith=national)
+            )
+    if fallback:
+        exact_exists = Exists(ContactPhone.objects.filter(e164=OuterRef("remote_e164")))
+        q |= fallback & ~exact_exists
+    return q
 
 
 @dataclass(frozen=True)

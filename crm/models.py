@@ -183,6 +183,10 @@ class CallLog(models.Model):
     # The other party (caller on inbound, callee on outbound), as sent and in E.164.
     remote_number = models.CharField(max_length=64, blank=True)
     remote_e164 = models.CharField(max_length=20, blank=True)
+    # What caller matching's last-digits fallback compares (crm.matching): the national number,
+    # or the digits as sent when it is not a valid number, and its last digits.
+    remote_national = models.CharField(max_length=64, blank=True, editable=False)
+    remote_tail = models.CharField(max_length=8, blank=True, editable=False)
     agent = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="call_logs"
     )
@@ -212,6 +216,9 @@ class CallLog(models.Model):
                 F("contact"), F("start_time").desc(), F("id").desc(), name="crm_call_contact_idx"
             ),
             models.Index(fields=["remote_e164"], name="crm_call_remote_idx"),
+            models.Index(
+                fields=["remote_tail"], condition=~Q(remote_tail=""), name="crm_call_tail_idx"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -252,6 +259,10 @@ class MessageLog(models.Model):
     to = models.JSONField(default=list, blank=True, help_text="Recipients: phone number, name")
     remote_number = models.CharField(max_length=64, blank=True)
     remote_e164 = models.CharField(max_length=20, blank=True)
+    # What caller matching's last-digits fallback compares (crm.matching): the national number,
+    # or the digits as sent when it is not a valid number, and its last digits.
+    remote_national = models.CharField(max_length=64, blank=True, editable=False)
+    remote_tail = models.CharField(max_length=8, blank=True, editable=False)
     attachments = models.JSONField(default=list, blank=True)
     fax_page_count = models.PositiveIntegerField(null=True, blank=True)
     creation_time = models.DateTimeField()
@@ -278,6 +289,9 @@ class MessageLog(models.Model):
                 F("contact"), F("creation_time").desc(), F("id").desc(), name="crm_msg_contact_idx"
             ),
             models.Index(fields=["remote_e164"], name="crm_msg_remote_idx"),
+            models.Index(
+                fields=["remote_tail"], condition=~Q(remote_tail=""), name="crm_msg_tail_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -68,9 +68,15 @@ class IncomingNumber:
         )
 
     @property
+    def fallback_number(self) -> str:
+        """The digits the last-digits fallback compares: the national number when valid, else
+        the digits as sent."""
+        return self.national_number or self.digits
+
+    @property
     def tail(self) -> str:
         """The last digits to fall back on, or '' when there are too few to be selective."""
-        number = self.national_number or self.digits
+        number = self.fallback_number
         return number[-TAIL_DIGITS:] if len(number) >= TAIL_DIGITS else ""
 
 

@@ -1,4 +1,4 @@
-"""Roles are Django groups: Agents and Supervisors. Staff users are admins."""
+"""Roles are Django groups: Agents and Supervisors. Staff users (and superusers) are admins."""
 
 from django.contrib.auth.models import Group
 
@@ -7,12 +7,20 @@ SUPERVISORS = "Supervisors"
 ROLE_GROUPS = (AGENTS, SUPERVISORS)
 
 
+def is_admin(user) -> bool:
+    return user.is_authenticated and (user.is_staff or user.is_superuser)
+
+
+def sees_all_logs(user) -> bool:
+    """Supervisors and admins see every agent's calls, messages and recordings; agents only
+    their own."""
+    return is_supervisor(user) or is_admin(user)
+
+
 def is_supervisor(user) -> bool:
-    """Supervisors, and admins, see every agent's calls, messages and recordings."""
+    """A member of the Supervisors group."""
     if not user.is_authenticated:
         return False
-    if user.is_superuser:
-        return True
     cached = getattr(user, "_is_supervisor_cache", None)
     if cached is None:
         cached = user.groups.filter(name=SUPERVISORS).exists()

@@ -1,22 +1,26 @@
 """Reads of the CRM, with who-may-see-what built in.
 
 Agents see every contact and company, but only their own call logs, message logs and
-recordings; supervisors (and superusers) see everyone's. Every page and API reads logs through
-`call_logs_visible_to` / `message_logs_visible_to`, so a log that is not yours does not exist
-for you: lists leave it out, and a detail lookup by id is a 404.
+recordings; supervisors and admins see everyone's (`crm.roles.sees_all_logs`). Every page and
+API reads logs through `call_logs_visible_to` / `message_logs_visible_to`, so a log that is not
+yours does not exist for you: lists leave it out, and a detail lookup by id is a 404.
 """
 
 import heapq
+from collections.abc import Collection
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from crm.ids import parse_id
+from crm.matching import logs_matching_phones_q
 from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
 from crm.phones import digits_of, incoming_number, looks_like_phone
-from crm.roles import is_supervisor
+from crm.roles import sees_all_logs
 
 MAX_SEARCH_TERMS = 8
 
@@ -28,7 +32,7 @@ def call_logs_visible_to(*, user: User) -> QuerySet[CallLog]:
     calls = CallLog.objects.select_related("contact__company", "agent", "disposition")
     if not user.is_authenticated:
         return calls.none()
-    if is_supervisor(user):
+    if sees_all_logs(user):
         return calls
     return calls.filter(agent=user)
 
@@ -37,7 +41,7 @@ def message_logs_visible_to(*, user: User) -> QuerySet[MessageLog]:
     messages = MessageLog.objects.select_related("contact__company", "agent")
     if not user.is_authenticated:
         return messages.none()
-    if is_supervisor(user):
+    if sees_all_logs(user):
         return messages
     return messages.filter(agent=user)
 
@@ -102,10 +106,25 @@ def contact_list(*, filters: ContactFilters) -> QuerySet[Contact]:
 
 
 def company_list(*, query: str = "") -> QuerySet[Company]:
+    """Companies matching the words of `query`, most recent activity first, each with its
+    `contact_count`.
+
+    The count is a subquery per company returned (an index-only count on the contacts' company
+    index), not a join and GROUP BY over every contact, so a page costs the same with a million
+    contacts."""
     companies = Company.objects.all()
     for term in query.lower().split()[:MAX_SEARCH_TERMS]:
         companies = companies.filter(search_text__contains=term)
-    return companies.annotate(contact_count=Count("contacts")).order_by("-last_activity_at", "-id")
+    counts = (
+        Contact.objects.filter(company=OuterRef("pk"))
+        .order_by()
+        .values("company")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return companies.annotate(contact_count=Coalesce(Subquery(counts), 0)).order_by(
+        "-last_activity_at", "-id"
+    )
 
 
 def contact_email_taken(*, email: str, exclude_id: int | None = None) -> Contact | None:
@@ -119,6 +138,19 @@ def contact_email_taken(*, email: str, exclude_id: int | None = None) -> Contact
 
 
 # --- Call and message lists ------------------------------------------------------------------
+
+
+def logs_of_contacts_q(*, contact_ids: Collection[int]) -> Q:
+    """The calls and messages of these contacts: those linked to one of them, and those whose
+    other party's number caller matching would match to one of their numbers now (several
+    contacts can share a number, and a number can be added after the call). The one definition
+    for timelines, company activity and the lists' contact filter."""
+    if not contact_ids:
+        return Q(pk__in=[])
+    phones = ContactPhone.objects.filter(contact_id__in=contact_ids).only(
+        "e164", "national_number", "country_assumed", "tail"
+    )
+    return Q(contact_id__in=contact_ids) | logs_matching_phones_q(phones=phones)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,7 +180,7 @@ def _filter_logs(
     if filters.date_to:
         logs = logs.filter(**{f"{time_field}__lt": _day_start(filters.date_to + timedelta(1))})
     if filters.contact_id:
-        logs = logs.filter(contact_id=filters.contact_id)
+        logs = logs.filter(logs_of_contacts_q(contact_ids=[filters.contact_id]))
     if filters.agent_id:
         logs = logs.filter(agent_id=filters.agent_id)
     query = filters.query.strip()
@@ -234,8 +266,12 @@ def _decode_cursor(cursor: str) -> tuple[datetime, int, int]:
         rank, pk = int(rank_text), int(pk_text)
     except ValueError as exc:
         raise InvalidCursor(f"not a timeline position: {cursor!r}") from exc
-    if at.tzinfo is None or rank not in _RANK.values():
+    if at.tzinfo is None or rank not in _RANK.values() or parse_id(pk_text) != pk:
         raise InvalidCursor(f"not a timeline position: {cursor!r}")
+    try:
+        at.astimezone(UTC)  # as the database will compare it
+    except OverflowError as exc:
+        raise InvalidCursor(f"not a timeline position: {cursor!r}") from exc
     return at, rank, pk
 
 
@@ -275,12 +311,10 @@ def contact_timeline(
 ) -> TimelinePage:
     """Calls, messages and notes of a contact, newest first, `limit` at a time.
 
-    A call or message belongs to the contact when it was linked to them, or when the other
-    party's number is one of theirs (several contacts can share a number). Calls and messages
-    are only those the user may see. Raises InvalidCursor for a cursor it did not hand out.
+    Calls and messages are the contact's as `logs_of_contacts_q` defines it, and only those the
+    user may see. Raises InvalidCursor for a cursor it did not hand out.
     """
-    numbers = list(contact.phones.values_list("e164", flat=True))
-    mine = Q(contact=contact) | Q(remote_e164__in=numbers) if numbers else Q(contact=contact)
+    mine = logs_of_contacts_q(contact_ids=[contact.pk])
     return _timeline_page(
         calls=call_logs_visible_to(user=user).filter(mine),
         messages=message_logs_visible_to(user=user).filter(mine),
@@ -292,8 +326,7 @@ def contact_timeline(
 
 def company_activity(*, user: User, company: Company, limit: int = 20) -> TimelinePage:
     """The latest calls, messages and notes across a company's contacts."""
-    numbers = ContactPhone.objects.filter(contact__company=company).values("e164")
-    theirs = Q(contact__company=company) | Q(remote_e164__in=numbers)
+    theirs = logs_of_contacts_q(contact_ids=list(company.contacts.values_list("pk", flat=True)))
     return _timeline_page(
         calls=call_logs_visible_to(user=user).filter(theirs),
         messages=message_logs_visible_to(user=user).filter(theirs),

@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import DateTimeField, F, Max, Value
 from django.db.models.functions import Greatest
 
-from crm.matching import NumberMatch, contact_match_number
+from crm.matching import contact_match_number, logs_matching_phones_q
 from crm.models import (
     CallLog,
     Company,
@@ -236,8 +236,8 @@ def contact_create(*, data: ContactData, phones: Sequence[PhoneInput] = ()) -> C
     _apply_contact_data(contact, data)
     contact.search_text = contact_search_text(contact)
     contact.save()
-    ContactPhone.objects.bulk_create([_phone_row(contact, p.kind, n) for p, n in normalised])
-    _link_earlier_logs(contact=contact, e164s=[n.e164 for _, n in normalised])
+    rows = ContactPhone.objects.bulk_create([_phone_row(contact, p.kind, n) for p, n in normalised])
+    _link_earlier_logs(contact=contact, phones=rows)
     return contact
 
 
@@ -266,7 +266,7 @@ def contact_update(
                 row.raw, row.kind = n.raw, phone.kind
                 row.save(update_fields=["raw", "kind"])
         ContactPhone.objects.bulk_create(added)
-        _link_earlier_logs(contact=contact, e164s=[p.e164 for p in added])
+        _link_earlier_logs(contact=contact, phones=added)
     return contact
 
 
@@ -282,7 +282,7 @@ def contact_add_phones(*, contact: Contact, phones: Sequence[PhoneInput]) -> lis
     have = set(contact.phones.values_list("e164", flat=True))
     added = [_phone_row(contact, p.kind, n) for p, n in normalised if n.e164 not in have]
     ContactPhone.objects.bulk_create(added)
-    _link_earlier_logs(contact=contact, e164s=[p.e164 for p in added])
+    _link_earlier_logs(contact=contact, phones=added)
     return added
 
 
@@ -291,7 +291,7 @@ def contact_refresh_derived(*, contact: Contact) -> None:
     and the earlier calls and messages of its numbers."""
     contact = Contact.objects.select_related("company").get(pk=contact.pk)
     contacts_refresh_search_text(contacts=[contact])
-    _link_earlier_logs(contact=contact, e164s=list(contact.phones.values_list("e164", flat=True)))
+    _link_earlier_logs(contact=contact, phones=list(contact.phones.all()))
 
 
 def company_refresh_derived(*, company: Company) -> None:
@@ -312,11 +312,15 @@ def phone_row_values(*, raw: str) -> dict:
     }
 
 
-def _link_earlier_logs(*, contact: Contact, e164s: Collection[str]) -> None:
-    if not e164s:
+def _link_earlier_logs(*, contact: Contact, phones: Collection[ContactPhone]) -> None:
+    """Link the calls and messages of these (new) numbers of the contact, as caller matching
+    would match them now, that are linked to no one; move the contact's last activity up to
+    the latest call or message of these numbers."""
+    if not phones:
         return
-    calls = CallLog.objects.filter(remote_e164__in=e164s)
-    messages = MessageLog.objects.filter(remote_e164__in=e164s)
+    theirs = logs_matching_phones_q(phones=phones)
+    calls = CallLog.objects.filter(theirs)
+    messages = MessageLog.objects.filter(theirs)
     calls.filter(contact__isnull=True).update(contact=contact)
     messages.filter(contact__isnull=True).update(contact=contact)
     latest = [
@@ -393,19 +397,36 @@ def _party_values(model: type, prefix: str, party: Party | None) -> dict[str, st
     return {name: value for name, value in values.items() if name in columns}
 
 
-def _remote_values(model: type, party: Party | None) -> tuple[dict, NumberMatch | None]:
-    """The other party's number as sent, its E.164 form, and the contacts it matches."""
+def _remote_values(party: Party | None) -> dict:
+    """The other party's number as sent, as matching reads it, and the contact to link: the
+    first match in `contact_match_number`'s order (last activity, then newest)."""
     if party is None:
-        return {}, None
+        return {}
     number = party.phone_number or party.extension_number
     match = contact_match_number(number=number) if number else None
     values = {
         "remote_number": number,
         "remote_e164": match.number.e164 if match else "",
+        "remote_national": match.number.fallback_number if match else "",
+        "remote_tail": match.number.tail if match else "",
     }
     if match is not None and match.contact is not None:
         values["contact_id"] = match.contact.pk
-    return values, match
+    return values
+
+
+def _bump_linked_contact(
+    model: type[CallLog | MessageLog], *, pk: int | None, at: datetime
+) -> None:
+    """Move up the last activity of the one contact the written row is linked to (None: the
+    upsert wrote nothing). Other contacts sharing the number keep theirs: matching orders by
+    last activity, so the next call from the number is linked to the same contact, not to
+    whichever the database returns first among equals."""
+    if pk is None:
+        return
+    contact_id = model.objects.filter(pk=pk).values_list("contact_id", flat=True).get()
+    if contact_id is not None:
+        contacts_bump_activity(contact_ids=[contact_id], at=at)
 
 
 def _optional(**values) -> dict:
@@ -417,13 +438,13 @@ def call_log_upsert(*, record: CallLogRecord) -> CallLog:
 
     Fields the record leaves as None keep their stored values. A record older than the stored
     row (by lastModifiedTime) changes nothing; an untimed one only fills empty columns. The other
-    party's number is matched to contacts: the best match is linked (an earlier link is never
-    replaced) and every match's last activity moves up to the call's start. The agent's
-    disposition and notes are never touched.
+    party's number is matched to contacts: the first match in `contact_match_number`'s order is
+    linked (an earlier link is never replaced), and the linked contact's last activity moves up
+    to the call's start. The agent's disposition and notes are never touched.
     """
     _validate_record(record.rc_id, record.direction, record.start_time)
     remote = record.from_party if record.direction == Direction.INBOUND else record.to_party
-    remote_values, match = _remote_values(CallLog, remote)
+    remote_values = _remote_values(remote)
     values = {
         "rc_id": record.rc_id,
         "direction": record.direction,
@@ -453,8 +474,7 @@ def call_log_upsert(*, record: CallLogRecord) -> CallLog:
     values = _fit_strings(CallLog, values)
     with transaction.atomic():
         written = upsert_by_rc_id(CallLog, values=values, fill_only={"contact_id"})
-        if written is not None and match is not None and match.contacts:
-            contacts_bump_activity(contact_ids=[c.pk for c in match.contacts], at=record.start_time)
+        _bump_linked_contact(CallLog, pk=written, at=record.start_time)
     return CallLog.objects.select_related("contact", "agent", "disposition").get(
         rc_id=values["rc_id"]
     )
@@ -465,7 +485,7 @@ def message_log_upsert(*, record: MessageLogRecord) -> MessageLog:
 
     The same rules as `call_log_upsert`: None keeps what is stored, a stale record changes
     nothing, the other party (the sender of an inbound message, the first recipient of an
-    outbound one) is matched to contacts and their last activity moves up.
+    outbound one) is matched to contacts, the first is linked and its last activity moves up.
     """
     _validate_record(record.rc_id, record.direction, record.creation_time)
     if record.message_type not in MessageLog.Type.values:
@@ -474,7 +494,7 @@ def message_log_upsert(*, record: MessageLogRecord) -> MessageLog:
         remote = record.from_party
     else:
         remote = record.to_parties[0] if record.to_parties else None
-    remote_values, match = _remote_values(MessageLog, remote)
+    remote_values = _remote_values(remote)
     values = {
         "rc_id": record.rc_id,
         "message_type": record.message_type,
@@ -499,10 +519,7 @@ def message_log_upsert(*, record: MessageLogRecord) -> MessageLog:
     values = _fit_strings(MessageLog, values)
     with transaction.atomic():
         written = upsert_by_rc_id(MessageLog, values=values, fill_only={"contact_id"})
-        if written is not None and match is not None and match.contacts:
-            contacts_bump_activity(
-                contact_ids=[c.pk for c in match.contacts], at=record.creation_time
-            )
+        _bump_linked_contact(MessageLog, pk=written, at=record.creation_time)
     return MessageLog.objects.select_related("contact", "agent").get(rc_id=values["rc_id"])
 
 

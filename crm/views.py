@@ -45,10 +45,11 @@ from crm.forms import (
     add_service_errors,
     phone_formset,
 )
+from crm.ids import parse_id
 from crm.matching import contact_match_number
 from crm.models import Company, Contact
 from crm.phones import InvalidPhoneNumber, phone_normalise
-from crm.roles import is_supervisor
+from crm.roles import is_admin, is_supervisor, sees_all_logs
 from crm.services import (
     CompanyData,
     call_log_set_outcome,
@@ -81,7 +82,7 @@ def _render_list(request, template: str, partial: str, context: dict) -> HttpRes
 
 
 def _may_delete(user) -> bool:
-    return is_supervisor(user) or user.is_staff
+    return is_supervisor(user) or is_admin(user)
 
 
 # --- Contacts --------------------------------------------------------------------------------
@@ -280,10 +281,8 @@ def phone_check(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def email_check(request: HttpRequest) -> HttpResponse:
-    exclude = request.GET.get("contact")
     other = selectors.contact_email_taken(
-        email=request.GET.get("email", ""),
-        exclude_id=int(exclude) if exclude and exclude.isdigit() else None,
+        email=request.GET.get("email", ""), exclude_id=parse_id(request.GET.get("contact"))
     )
     return render(request, "crm/contacts/_email_check.html", {"other": other})
 
@@ -454,13 +453,13 @@ def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpResponse:
     """A call or message log list: the filter form, the rows this user may see, a page."""
-    supervisor = is_supervisor(request.user)
-    form = form_class(request.GET, show_agent=supervisor)
+    sees_all = sees_all_logs(request.user)
+    form = form_class(request.GET, show_agent=sees_all)
     filters = form.filters()
     context = {
         "form": form,
         "filters": filters,
-        "supervisor": supervisor,
+        "sees_all": sees_all,
         "contact": Contact.objects.filter(pk=filters.contact_id).first()
         if filters.contact_id
         else None,
@@ -500,7 +499,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/calls/detail.html",
-        {"call": call, "form": form, "supervisor": is_supervisor(request.user)},
+        {"call": call, "form": form, "sees_all": sees_all_logs(request.user)},
         status=422 if form.errors else 200,
     )
 
@@ -539,5 +538,5 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/messages/detail.html",
-        {"message": message, "supervisor": is_supervisor(request.user)},
+        {"message": message, "sees_all": sees_all_logs(request.user)},
     )

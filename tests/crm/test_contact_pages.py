@@ -3,6 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.test import Client
 
+from crm import selectors
 from crm.models import Company, Contact, ContactPhone, Note
 from crm.services import call_log_upsert, note_create
 from tests.factories import call_record, contact, supervisor
@@ -308,3 +309,32 @@ def test_company_search(client):
     contact(company="Globex")
     response = client.get("/companies/", {"q": "glob"})
     assert [c.name for c in response.context["page"].object_list] == ["Globex"]
+
+
+def test_company_list_counts_each_companys_contacts(client):
+    # given companies with two, one and no contacts
+    contact(first_name="A", company="Initech")
+    contact(first_name="B", company="Initech")
+    contact(first_name="C", company="Globex")
+    contact(first_name="Nobody's")
+    Company.objects.create(name="Empty Co")
+    Company.objects.filter(name="Empty Co").update(
+        last_activity_at=datetime(2020, 1, 1, tzinfo=UTC)
+    )
+    # when the list is shown
+    response = client.get("/companies/")
+    # then each company has its own count, and the page its total
+    assert [(c.name, c.contact_count) for c in response.context["page"].object_list] == [
+        ("Globex", 1),
+        ("Initech", 2),
+        ("Empty Co", 0),
+    ]
+    assert response.context["page"].paginator.count == 3
+
+
+def test_company_list_counts_contacts_per_company_shown_not_over_all_contacts():
+    # the count is a per-row subquery: no join of every contact, no GROUP BY over the companies
+    sql = str(selectors.company_list(query="ini")[:25].query)
+    outer = sql[sql.index('AS "contact_count"') :]  # FROM, WHERE, ORDER BY of the list
+    assert "crm_contact" not in outer
+    assert "GROUP BY" not in outer

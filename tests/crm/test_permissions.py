@@ -7,9 +7,17 @@ from django.test import Client
 
 from crm.models import CallLog, Disposition, MessageLog
 from crm.records import Recording
+from crm.roles import is_supervisor, sees_all_logs
 from crm.selectors import call_logs_visible_to, message_logs_visible_to, recordings_visible_to
 from crm.services import call_log_upsert, message_log_upsert
-from tests.factories import agent, call_record, contact, message_record, supervisor
+from tests.factories import (
+    UserFactory,
+    agent,
+    call_record,
+    contact,
+    message_record,
+    supervisor,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -118,6 +126,44 @@ def test_supervisor_lists_show_everyone(world):
         world["calls"]["alex_plain"],
     ]
     assert list(messages) == [world["messages"]["blake"], world["messages"]["alex"]]
+
+
+@pytest.mark.parametrize(
+    "admin",
+    [{"is_staff": True}, {"is_staff": True, "is_superuser": True}, {"is_superuser": True}],
+    ids=["staff", "staff-superuser", "superuser"],
+)
+def test_admins_see_every_agents_logs_on_the_pages(world, admin):
+    # given an admin in no role group
+    ada = UserFactory(username="ada", **admin)
+    ada_client = client_for(ada)
+    # then the lists show everyone's calls and messages, with the agent filter and column
+    calls = ada_client.get("/calls/")
+    assert list(calls.context["page"].object_list) == [
+        world["calls"]["blake"],
+        world["calls"]["alex"],
+        world["calls"]["alex_plain"],
+    ]
+    assert "agent" in calls.context["form"].fields
+    assert "My calls" not in calls.content.decode()
+    messages = ada_client.get("/messages/").context["page"].object_list
+    assert list(messages) == [world["messages"]["blake"], world["messages"]["alex"]]
+    # and every call, message, recording and timeline entry is theirs to open
+    for call in world["calls"].values():
+        assert ada_client.get(f"/calls/{call.pk}/").status_code == 200
+    for message in world["messages"].values():
+        assert ada_client.get(f"/messages/{message.pk}/").status_code == 200
+    assert ada_client.get(f"/calls/{world['calls']['blake'].pk}/recording/").status_code == 200
+    timeline = ada_client.get(f"/contacts/{world['casey'].pk}/").context["timeline"]
+    assert len(timeline.entries) == 5
+    # yet being an admin does not make them a supervisor
+    assert (sees_all_logs(ada), is_supervisor(ada)) == (True, False)
+
+
+def test_roles_who_see_all_logs(world):
+    assert [sees_all_logs(world[name]) for name in ("alex", "sam")] == [False, True]
+    assert [is_supervisor(world[name]) for name in ("alex", "sam")] == [False, True]
+    assert sees_all_logs(UserFactory(username="plain")) is False
 
 
 @pytest.mark.parametrize(

@@ -275,3 +275,67 @@ def test_concurrent_upserts_of_one_record_give_one_row():
     # then none failed and there is exactly one row
     assert errors == []
     assert CallLog.objects.filter(rc_id="RACE").count() == 1
+
+
+def activity(person: Contact) -> datetime:
+    return Contact.objects.get(pk=person.pk).last_activity_at
+
+
+@pytest.mark.parametrize("upsert", ["call", "message"])
+def test_number_of_several_contacts_links_the_first_match_and_bumps_only_it(upsert):
+    # given two contacts on one number, the first created the more recently active
+    first = contact(first_name="First", phones=["+16505550100"])
+    second = contact(first_name="Second", phones=["(650) 555-0100"])
+    Contact.objects.filter(pk=first.pk).update(last_activity_at=T0 - timedelta(days=1))
+    Contact.objects.filter(pk=second.pk).update(last_activity_at=T0 - timedelta(days=2))
+    # when a call or message from that number is stored
+    if upsert == "call":
+        log = call_log_upsert(record=call_record(rc_id="A1"))
+    else:
+        log = message_log_upsert(record=message_record(rc_id="M1"))
+    # then it is linked to the first in matching's order, and only that one's activity moved
+    assert log.contact == first
+    assert (activity(first), activity(second)) == (
+        log.creation_time if upsert == "message" else log.start_time,
+        T0 - timedelta(days=2),
+    )
+
+
+def test_contacts_equally_active_link_the_newest_contact_every_time():
+    # given two contacts on one number with the same last activity
+    older = contact(first_name="Older", phones=["+16505550100"])
+    newer = contact(first_name="Newer", phones=["+16505550100"])
+    Contact.objects.update(last_activity_at=T0 - timedelta(days=1))
+    # when calls from that number are stored
+    first_call = call_log_upsert(record=call_record(rc_id="A1"))
+    second_call = call_log_upsert(record=call_record(rc_id="A2", start_time=T0 + timedelta(1)))
+    # then both go to the newest contact, matching's tie-break, and the other keeps its activity
+    assert (first_call.contact, second_call.contact) == (newer, newer)
+    assert activity(older) == T0 - timedelta(days=1)
+    assert activity(newer) == T0 + timedelta(1)
+
+
+def test_resync_bumps_the_contact_linked_earlier_not_the_new_first_match():
+    # given a call linked to Casey
+    casey = contact(first_name="Casey", phones=["+16505550100"])
+    call_log_upsert(record=call_record(rc_id="A1", last_modified=T0))
+    # when a more recently active contact gets the number and a newer version of the call syncs
+    newer = contact(first_name="Newer", phones=["+16505550100"])
+    Contact.objects.filter(pk=casey.pk).update(last_activity_at=T0 - timedelta(days=9))
+    Contact.objects.filter(pk=newer.pk).update(last_activity_at=T0 - timedelta(days=1))
+    again = call_log_upsert(
+        record=call_record(rc_id="A1", last_modified=T0 + timedelta(hours=1), duration_seconds=60)
+    )
+    # then the call stays Casey's, and Casey's activity moves, not the other contact's
+    assert again.contact == casey
+    assert (activity(casey), activity(newer)) == (T0, T0 - timedelta(days=1))
+
+
+def test_stale_record_bumps_nobody():
+    casey = contact(phones=["+16505550100"])
+    call_log_upsert(record=call_record(rc_id="A1", last_modified=T0))
+    Contact.objects.update(last_activity_at=T0 - timedelta(days=9))
+    call_log_upsert(
+        record=call_record(rc_id="A1", last_modified=T0 - timedelta(hours=1), duration_seconds=5)
+    )
+    assert activity(casey) == T0 - timedelta(days=9)
