@@ -9,11 +9,13 @@ is a row with an invalid value.
 
 import csv
 import io
+import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -32,6 +34,11 @@ from crm.services import (
 )
 
 MAX_ROWS = 10_000
+PROGRESS_EVERY = 100
+# Plans with more rows to write than this are applied by a worker, not in the request.
+INLINE_ROWS = 200
+
+logger = logging.getLogger(__name__)
 # Header names people use, after lower-casing and turning _ and - into spaces.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "first_name": ("first name", "firstname", "given name", "forename"),
@@ -354,19 +361,86 @@ def stored_plan(contact_import: ContactImport) -> ImportPlan:
     )
 
 
-@transaction.atomic
+def contact_import_claim(*, contact_import: ContactImport) -> None:
+    """Mark a previewed (or failed) import as being applied, so it is applied only once.
+    Raises ImportNotApplicable when it was applied, is being applied, or was discarded."""
+    claimed = ContactImport.objects.filter(
+        pk=contact_import.pk,
+        status__in=[ContactImport.Status.PREVIEWED, ContactImport.Status.FAILED],
+    ).update(status=ContactImport.Status.APPLYING, result={})
+    if not claimed:
+        raise ImportNotApplicable("This import was applied or discarded already.")
+    contact_import.status = ContactImport.Status.APPLYING
+    contact_import.result = {}
+
+
 def contact_import_apply(*, contact_import: ContactImport) -> dict:
-    """Apply the stored plan exactly, all rows or none, and only once.
+    """Claim the import and apply its plan now (see contact_import_run)."""
+    contact_import_claim(contact_import=contact_import)
+    try:
+        contact_import_run(import_id=contact_import.pk)
+    except Exception as exc:  # recorded on the import by contact_import_run
+        raise ImportNotApplicable(f"The import failed and nothing was changed: {exc}") from exc
+    contact_import.refresh_from_db()
+    return contact_import.result
+
+
+def contact_import_apply_later(*, contact_import: ContactImport) -> None:
+    """Claim the import and have a worker apply it once this transaction commits."""
+    from crm.tasks import apply_contact_import
+
+    contact_import_claim(contact_import=contact_import)
+    transaction.on_commit(lambda: apply_contact_import.delay(contact_import.pk))
+
+
+def rows_to_apply(plan: ImportPlan) -> int:
+    return sum(1 for row in plan.rows if row.action != "refuse")
+
+
+def contact_import_progress(*, import_id: int) -> int | None:
+    """Rows done so far by the import being applied, or None before it starts."""
+    return cache.get(_progress_key(import_id))
+
+
+def _progress_key(import_id: int) -> str:
+    return f"crm:contact-import-progress:{import_id}"
+
+
+def contact_import_run(*, import_id: int) -> None:
+    """Apply a claimed import's stored plan exactly, all rows or none.
 
     Creates the planned contacts and updates the planned ones (CSV values replace stored ones
     where the CSV has a value; numbers are added). An update whose contact was deleted since the
-    preview is reported as refused. Raises ImportNotApplicable when applied or discarded already.
+    preview is reported as refused. Safe to run again (a redelivered task): only an import in
+    `applying` is applied. An error rolls every row back and leaves the import `failed`, with
+    the reason, to be applied again.
     """
-    claimed = ContactImport.objects.filter(
-        pk=contact_import.pk, status=ContactImport.Status.PREVIEWED
-    ).update(status=ContactImport.Status.APPLIED, applied_at=timezone.now())
-    if not claimed:
-        raise ImportNotApplicable("This import was applied or discarded already.")
+    try:
+        with transaction.atomic():
+            contact_import = (
+                ContactImport.objects.select_for_update()
+                .filter(pk=import_id, status=ContactImport.Status.APPLYING)
+                .first()
+            )
+            if contact_import is None:
+                return
+            result = _apply_plan(contact_import)
+            contact_import.status = ContactImport.Status.APPLIED
+            contact_import.applied_at = timezone.now()
+            contact_import.result = result
+            contact_import.save(update_fields=["status", "applied_at", "result"])
+    except Exception as exc:
+        logger.exception("contact import %s failed", import_id)
+        ContactImport.objects.filter(pk=import_id, status=ContactImport.Status.APPLYING).update(
+            status=ContactImport.Status.FAILED,
+            result={"error": f"The import failed and nothing was changed: {exc}"},
+        )
+        raise
+    finally:
+        cache.delete(_progress_key(import_id))
+
+
+def _apply_plan(contact_import: ContactImport) -> dict:
     plan = stored_plan(contact_import)
     owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
     updates = Contact.objects.select_related("company", "owner").in_bulk(
@@ -374,7 +448,10 @@ def contact_import_apply(*, contact_import: ContactImport) -> dict:
     )
     created = updated = 0
     refused = [{"row": r.row, "reason": r.reason} for r in plan.rows if r.action == "refuse"]
-    for row in plan.rows:
+    key = _progress_key(contact_import.pk)
+    for done, row in enumerate(plan.rows):
+        if done % PROGRESS_EVERY == 0:
+            cache.set(key, done, timeout=3600)
         if row.action == "refuse":
             continue
         values = row.values
@@ -413,22 +490,19 @@ def contact_import_apply(*, contact_import: ContactImport) -> dict:
         contact_update(contact=contact, data=data)
         contact_add_phones(contact=contact, phones=phones)
         updated += 1
-    result = {
+    return {
         "created": created,
         "updated": updated,
         "refused": sorted(refused, key=lambda r: r["row"]),
     }
-    ContactImport.objects.filter(pk=contact_import.pk).update(result=result)
-    contact_import.status = ContactImport.Status.APPLIED
-    contact_import.result = result
-    return result
 
 
 def contact_import_discard(*, contact_import: ContactImport) -> bool:
     """Drop a previewed import; False when it was applied meanwhile."""
     return bool(
         ContactImport.objects.filter(
-            pk=contact_import.pk, status=ContactImport.Status.PREVIEWED
+            pk=contact_import.pk,
+            status__in=[ContactImport.Status.PREVIEWED, ContactImport.Status.FAILED],
         ).update(status=ContactImport.Status.DISCARDED)
     )
 

@@ -340,7 +340,9 @@ class ContactImport(models.Model):
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", "Previewed"
+        APPLYING = "applying", "Applying"
         APPLIED = "applied", "Applied"
+        FAILED = "failed", "Failed"
         DISCARDED = "discarded", "Discarded"
 
     created_by = models.ForeignKey(User, on_delete=models.CASCADE, related_name="contact_imports")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("contacts/import/", views.import_upload, name="import"),
     path("contacts/import/<id:pk>/", views.import_preview, name="import-preview"),
     path("contacts/import/<id:pk>/apply/", views.import_apply, name="import-apply"),
+    path("contacts/import/<id:pk>/progress/", views.import_progress, name="import-progress"),
     path("contacts/import/<id:pk>/discard/", views.import_discard, name="import-discard"),
     path("contacts/check-phone/", views.phone_check, name="phone-check"),
     path("contacts/check-email/", views.email_check, name="email-check"),

@@ -25,12 +25,16 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from crm import selectors
 from crm.contact_export import contacts_csv_lines
 from crm.contact_import import (
+    INLINE_ROWS,
     ImportFileError,
     ImportNotApplicable,
     contact_import_apply,
+    contact_import_apply_later,
     contact_import_discard,
     contact_import_preview,
+    contact_import_progress,
     imports_visible_to,
+    rows_to_apply,
     stored_plan,
 )
 from crm.forms import (
@@ -47,7 +51,7 @@ from crm.forms import (
 )
 from crm.ids import parse_id
 from crm.matching import contact_match_number
-from crm.models import Company, Contact
+from crm.models import Company, Contact, ContactImport
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.roles import is_admin, is_supervisor, sees_all_logs
 from crm.services import (
@@ -339,18 +343,41 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
+    rows = rows_to_apply(stored_plan(contact_import))
     try:
-        result = contact_import_apply(contact_import=contact_import)
+        if rows > INLINE_ROWS:
+            contact_import_apply_later(contact_import=contact_import)
+            messages.info(request, f"Importing {rows} contacts; this page follows the progress.")
+        else:
+            result = contact_import_apply(contact_import=contact_import)
+            messages.success(
+                request,
+                f"Import done: {result['created']} created, {result['updated']} updated, "
+                f"{len(result['refused'])} refused.",
+            )
     except ImportNotApplicable as exc:
         messages.error(request, str(exc))
-    else:
-        refused = len(result["refused"])
-        messages.success(
-            request,
-            f"Import done: {result['created']} created, {result['updated']} updated, "
-            f"{refused} refused.",
-        )
     return redirect("crm:import-preview", pk=contact_import.pk)
+
+
+@login_required
+@require_GET
+def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+    """Polled by the preview page while a worker applies the import; reloads it when done."""
+    contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
+    if contact_import.status != ContactImport.Status.APPLYING:
+        response = HttpResponse("Done.")
+        response["HX-Refresh"] = "true"
+        return response
+    return render(
+        request,
+        "crm/contacts/_import_progress.html",
+        {
+            "contact_import": contact_import,
+            "done": contact_import_progress(import_id=contact_import.pk),
+            "total": len(contact_import.plan["rows"]),
+        },
+    )
 
 
 @login_required

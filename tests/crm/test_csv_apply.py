@@ -1,0 +1,102 @@
+"""Applying an import: small plans in the request, larger ones by a Celery worker with the page
+following its progress; a failure changes nothing and the import can be applied again."""
+
+import time
+
+import pytest
+from django.core.cache import cache
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from crm import contact_import as imports
+from crm.models import Contact, ContactImport
+from tests.factories import agent
+
+ROWS = "name,email,mobile\n" + "".join(
+    f"Person {i},person{i}@example.com,+1 650 555 01{i:02d}\n" for i in range(12)
+)
+
+
+def upload(client, text: str) -> ContactImport:
+    client.post("/contacts/import/", {"file": SimpleUploadedFile("c.csv", text.encode())})
+    return ContactImport.objects.latest("created_at")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_large_import_is_applied_by_a_worker_and_the_page_follows(
+    client, celery_worker, monkeypatch
+):
+    monkeypatch.setattr("crm.views.INLINE_ROWS", 5)
+    contact_import = upload(client, ROWS)
+    page = client.post(f"/contacts/import/{contact_import.pk}/apply/", follow=True)
+    assert "Importing 12 contacts; this page follows the progress." in page.content.decode()
+
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        contact_import.refresh_from_db()
+        if contact_import.status != "applying":
+            break
+        time.sleep(0.2)
+    assert contact_import.status == "applied"
+    assert contact_import.result == {"created": 12, "updated": 0, "refused": []}
+    assert Contact.objects.count() == 12
+
+    progress = client.get(f"/contacts/import/{contact_import.pk}/progress/")
+    assert progress["HX-Refresh"] == "true"
+    page = client.get(f"/contacts/import/{contact_import.pk}/").content.decode()
+    assert "Imported" in page
+
+
+@pytest.mark.django_db
+def test_progress_while_applying_is_for_the_uploader_only(client):
+    contact_import = upload(client, ROWS)
+    imports.contact_import_claim(contact_import=contact_import)
+    url = f"/contacts/import/{contact_import.pk}/progress/"
+    assert "Waiting for a worker" in client.get(url).content.decode()
+    cache.set(imports._progress_key(contact_import.pk), 7)
+    try:
+        assert "row 7 of 12" in client.get(url).content.decode()
+    finally:
+        cache.delete(imports._progress_key(contact_import.pk))
+    page = client.get(f"/contacts/import/{contact_import.pk}/").content.decode()
+    assert 'hx-trigger="every 1s"' in page
+    other = Client()
+    other.force_login(agent(username="other"))
+    assert other.get(url).status_code == 404
+    again = client.post(f"/contacts/import/{contact_import.pk}/apply/", follow=True)
+    assert "This import was applied or discarded already." in again.content.decode()
+
+
+@pytest.mark.django_db
+def test_a_failed_import_changes_nothing_and_can_be_applied_again(client, monkeypatch):
+    contact_import = upload(client, ROWS[: ROWS.index("Person 3")])
+    real_create = imports.contact_create
+    calls = []
+
+    def failing_create(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("database went away")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(imports, "contact_create", failing_create)
+    page = client.post(f"/contacts/import/{contact_import.pk}/apply/", follow=True)
+    text = page.content.decode()
+    assert "The import failed and nothing was changed: database went away" in text
+    contact_import.refresh_from_db()
+    assert contact_import.status == "failed"
+    assert Contact.objects.count() == 0
+
+    monkeypatch.setattr(imports, "contact_create", real_create)
+    client.post(f"/contacts/import/{contact_import.pk}/apply/")
+    contact_import.refresh_from_db()
+    assert (contact_import.status, Contact.objects.count()) == ("applied", 3)
+
+
+@pytest.mark.django_db
+def test_running_an_import_again_changes_nothing(client):
+    contact_import = upload(client, ROWS)
+    imports.contact_import_claim(contact_import=contact_import)
+    imports.contact_import_run(import_id=contact_import.pk)
+    imports.contact_import_run(import_id=contact_import.pk)  # a redelivered task
+    assert Contact.objects.count() == 12
