@@ -68,6 +68,7 @@ from crm.services import (
 )
 
 PAGE_SIZE = 25
+IMPORT_PAGE_SIZE = 100
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -328,12 +329,16 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
     plan = stored_plan(contact_import)
+    action = request.GET.get("action", "")
+    rows = [row for row in plan.rows if row.action == action] if action else plan.rows
     return render(
         request,
         "crm/contacts/import_preview.html",
         {
             "contact_import": contact_import,
             "plan": plan,
+            "action": action,
+            "rows": _page(request, rows, IMPORT_PAGE_SIZE),
             "counts": {action: plan.count(action) for action in ("create", "update", "refuse")},
         },
     )

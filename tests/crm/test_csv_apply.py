@@ -100,3 +100,25 @@ def test_running_an_import_again_changes_nothing(client):
     imports.contact_import_run(import_id=contact_import.pk)
     imports.contact_import_run(import_id=contact_import.pk)  # a redelivered task
     assert Contact.objects.count() == 12
+
+
+@pytest.mark.django_db
+def test_a_long_preview_is_paged_and_filtered_by_what_happens(client):
+    bad = "".join(f"Bad {i},bad{i}@example,\n" for i in range(30))
+    good = "".join(f"Good {i},good{i}@example.com,\n" for i in range(220))
+    contact_import = upload(client, "name,email,mobile\n" + bad + good)
+    url = f"/contacts/import/{contact_import.pk}/"
+
+    def rows(page):
+        return page.content.decode().count("<tr data-action=")
+
+    first = client.get(url)
+    assert rows(first) == 100
+    assert "1\u2013100 of 250" in first.content.decode()
+    assert rows(client.get(url, {"page": 3})) == 50
+    refused = client.get(url, {"action": "refuse"}).content.decode()
+    assert refused.count('<tr data-action="refuse">') == 30
+    assert "refused (30)" in refused
+    assert (
+        "No row of this file is updated." in client.get(url, {"action": "update"}).content.decode()
+    )
