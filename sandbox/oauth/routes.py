@@ -12,7 +12,7 @@ from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sandbox.account.models import App
 from sandbox.account.seed import decode_jwt_credential
-from sandbox.core.errors import OAuthError
+from sandbox.core.errors import ApiError, OAuthError
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.oauth.store import AuthRequest, invalid_grant
 
@@ -104,9 +104,19 @@ async def authorize(ctx: Ctx) -> Response:
     return await _authorize(ctx, dict(ctx.query))
 
 
+async def oauth_form(ctx: Ctx) -> dict[str, str]:
+    """The form body; an unreadable one is an OAuth `invalid_request` (CONTRACT §3.3)."""
+    try:
+        return await ctx.form()
+    except OAuthError:
+        raise
+    except ApiError as error:
+        raise invalid_request(error.code, error.message) from None
+
+
 @router.api("POST", "/restapi/oauth/authorize", group=None, auth=False)
 async def authorize_form(ctx: Ctx) -> Response:
-    return await _authorize(ctx, await ctx.form())
+    return await _authorize(ctx, await oauth_form(ctx))
 
 
 def render_login(
@@ -270,7 +280,7 @@ async def _token_form(ctx: Ctx) -> dict[str, str]:
     content_type = ctx.request.headers.get("content-type", "")
     if not content_type.lower().startswith("application/x-www-form-urlencoded"):
         raise OAuthError(415, "invalid_request", "CMN-104", "Unsupported Media Type")
-    return await ctx.form()
+    return await oauth_form(ctx)
 
 
 def _ttl(form: dict[str, str], name: str, low: int, high: int) -> int | None:
