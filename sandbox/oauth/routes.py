@@ -14,7 +14,12 @@ from sandbox.account.models import App
 from sandbox.account.seed import decode_jwt_credential
 from sandbox.core.errors import ApiError, OAuthError
 from sandbox.core.routing import Ctx, Router, json_response
-from sandbox.oauth.store import AuthRequest, invalid_grant
+from sandbox.oauth.store import (
+    AuthRequest,
+    invalid_grant,
+    pkce_challenge_ok,
+    pkce_verifier_ok,
+)
 
 router = Router()
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -47,6 +52,11 @@ def missing(name: str) -> OAuthError:
 
 
 # --- authorize ---
+
+MALFORMED_CHALLENGE = {
+    "S256": "code_challenge must be 43 characters of base64url (the SHA-256 of the verifier)",
+    "plain": "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+}
 
 
 def redirect_with(uri: str, params: dict[str, str | None]) -> RedirectResponse:
@@ -88,6 +98,9 @@ async def _authorize(ctx: Ctx, params: dict[str, str]) -> Response:
         return fail("invalid_request", "code_challenge is required")
     if app.public and challenge is None:
         return fail("invalid_request", "code_challenge is required for this application")
+    if challenge is not None and not pkce_challenge_ok(challenge, method or "plain"):
+        # RFC 7636 §4.4.1: invalid_request, sent back to the (valid) redirect URI.
+        return fail("invalid_request", MALFORMED_CHALLENGE[method or "plain"])
     request = ctx.world.oauth.start_request(
         client_id=app.client_id,
         redirect_uri=redirect_uri,
@@ -339,11 +352,20 @@ async def token(ctx: Ctx) -> Response:
             code = form.get("code")
             if not code:
                 raise missing("code")
+            verifier = form.get("code_verifier")
+            if verifier and not pkce_verifier_ok(verifier):
+                # RFC 6749 §5.2 (RFC 7636 and CONTRACT §2.2 are silent): a malformed parameter
+                # is invalid_request, refused before the code is looked at (it stays usable).
+                raise invalid_request(
+                    "CMN-101",
+                    "Parameter [code_verifier] value is invalid.",
+                    parameter_name="code_verifier",
+                )
             redeemed = oauth.redeem_code(
                 code=code,
                 client_id=app.client_id,
                 redirect_uri=form.get("redirect_uri"),
-                verifier=form.get("code_verifier"),
+                verifier=verifier,
             )
             extension_id = redeemed.extension_id
         else:
