@@ -5,7 +5,7 @@ import binascii
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
@@ -29,10 +29,12 @@ REFRESH_TTL_MAX = 2_592_000  # spec: refresh_token_ttl max 30 days
 LOGIN_PATH = "/sandbox/login"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+# The pages link it inline so the browser never asks for /favicon.ico; the route serves it to
+# browsers that open other sandbox URLs (the control API's JSON).
+FAVICON = (TEMPLATES / "favicon.svg").read_bytes().strip()
+templates.globals["favicon_uri"] = "data:image/svg+xml," + quote(FAVICON.decode(), safe="")
 
 
 def invalid_request(code: str, message: str, **kwargs: Any) -> OAuthError:
@@ -216,6 +218,11 @@ async def login_submit(ctx: Ctx) -> Response:
             "expires_in": str(ctx.platform.config.code_ttl),
         },
     )
+
+
+@router.page("GET", "/favicon.ico")
+async def favicon(ctx: Ctx) -> Response:
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
 
 
 # --- token and revoke ---
