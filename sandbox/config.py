@@ -149,6 +149,12 @@ ZERO_ALLOWED = (
 )
 
 
+# No run-time setting needs more (seconds, counts, limits); far larger ones overflow dates.
+MAX_SETTING = 1_000_000_000
+# Tighter bounds: a voicemail's WAV is built at once (messages.api.MAX_VOICEMAIL_S).
+SETTING_MAX = {"voicemail_duration": 600}
+
+
 def _coerce(name: str, value: Any, current: Any) -> Any:
     if isinstance(current, bool):
         if not isinstance(value, bool):
@@ -159,13 +165,19 @@ def _coerce(name: str, value: Any, current: Any) -> Any:
             raise ValueError(name)
         merged = dict(current)
         for group, limit in value.items():
-            if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            if (
+                isinstance(limit, bool)
+                or not isinstance(limit, int)
+                or not 1 <= limit <= MAX_SETTING
+            ):
                 raise ValueError(name)
             merged[group] = limit
         return merged
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ValueError(name)
-    if value < 0 or (value == 0 and name not in ZERO_ALLOWED):
+    if not 0 <= value <= SETTING_MAX.get(name, MAX_SETTING) or (
+        value == 0 and name not in ZERO_ALLOWED
+    ):
         raise ValueError(name)
     return int(value) if isinstance(current, int) else float(value)
 

@@ -36,6 +36,33 @@ async def read_body(ctx: Ctx) -> dict[str, Any]:
     return body
 
 
+def unknown_fields(body: dict[str, Any], *known: str) -> None:
+    unknown = set(body) - set(known)
+    if unknown:
+        raise ControlError(400, f"unknown field(s): {', '.join(sorted(unknown))}")
+
+
+def number_field(
+    body: dict[str, Any],
+    name: str,
+    *,
+    low: float,
+    high: float,
+    integer: bool = False,
+    default: float | None = None,
+) -> float | None:
+    """A numeric body field within [low, high] (`default` when absent or null); 400 naming
+    the field otherwise."""
+    value = body.get(name)
+    if value is None:
+        return default
+    kinds = int if integer else int | float
+    if isinstance(value, bool) or not isinstance(value, kinds) or not low <= value <= high:
+        what = "an integer" if integer else "a number"
+        raise ControlError(400, f"{name} must be {what} from {low:g} to {high:g}")
+    return value
+
+
 def _int_query(ctx: Ctx, name: str, default: int | None = None) -> int | None:
     raw = ctx.query.get(name)
     if raw in (None, ""):
@@ -121,11 +148,15 @@ async def credentials(ctx: Ctx) -> Response:
 @router.control("POST", "/sandbox/v1/reset")
 async def reset(ctx: Ctx) -> Response:
     body = await read_body(ctx)
+    unknown_fields(body, "seed", "keep_config")
     seed = body.get("seed")
     if seed is not None and not isinstance(seed, str):
         raise ControlError(400, "seed must be a string")
+    keep_config = body.get("keep_config", False)
+    if not isinstance(keep_config, bool):
+        raise ControlError(400, "keep_config must be true or false")
     try:
-        world = ctx.platform.reset(seed=seed, keep_config=bool(body.get("keep_config")))
+        world = ctx.platform.reset(seed=seed, keep_config=keep_config)
     except ValueError as error:
         raise ControlError(400, str(error)) from None
     return json_response({"ok": True, "seed": world.seed, "account_id": world.account.id_str})
@@ -222,8 +253,11 @@ async def update_apps(ctx: Ctx) -> Response:
     """Change allowed redirect URIs: `redirect_uris` (replace), `add_redirect_uris`,
     `remove_redirect_uris`; `client_id` limits the change to one app (default: both)."""
     body = await read_body(ctx)
+    unknown_fields(body, "client_id", "redirect_uris", "add_redirect_uris", "remove_redirect_uris")
     apps = ctx.world.account.apps
     client_id = body.get("client_id")
+    if client_id is not None and not isinstance(client_id, str):
+        raise ControlError(400, "client_id must be a string")
     if client_id is not None and client_id not in apps:
         raise ControlError(404, "no such client_id")
     lists = {}
@@ -262,13 +296,16 @@ async def list_faults(ctx: Ctx) -> Response:
 @router.control("POST", "/sandbox/v1/faults")
 async def add_fault(ctx: Ctx) -> Response:
     body = await read_body(ctx)
-    action = ctx.platform.fault_actions.get(str(body.get("kind")))
+    kind = body.get("kind")
+    if not isinstance(kind, str):
+        raise ControlError(400, "kind is required: a fault kind or a one-shot action")
+    action = ctx.platform.fault_actions.get(kind)
     if action is not None:
         try:
             result = action(ctx.world, body)
         except FaultError as error:
             raise ControlError(400, str(error)) from None
-        return json_response({"kind": body["kind"], "applied": True, **result})
+        return json_response({"kind": kind, "applied": True, **result})
     try:
         fault = ctx.world.faults.add(body)
     except FaultError as error:
@@ -327,6 +364,9 @@ async def deliveries(ctx: Ctx) -> Response:
     return json_response(body)
 
 
+MAX_ADVANCE_S = 10 * 366 * 86400  # ten years a step keeps every timestamp printable
+
+
 @router.control("GET", "/sandbox/v1/clock")
 async def read_clock(ctx: Ctx) -> Response:
     clock = ctx.world.clock
@@ -337,9 +377,9 @@ async def read_clock(ctx: Ctx) -> Response:
 async def advance_clock(ctx: Ctx) -> Response:
     """Move the platform clock forward by `advance_s` seconds and run the timers now due."""
     body = await read_body(ctx)
-    seconds = body.get("advance_s")
-    if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
-        raise ControlError(400, "advance_s must be a non-negative number")
+    seconds = number_field(body, "advance_s", low=0, high=MAX_ADVANCE_S)
+    if seconds is None:
+        raise ControlError(400, "advance_s is required")
     world = ctx.world
     world.clock.advance(seconds)
     ran = world.scheduler.run_due()

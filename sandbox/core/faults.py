@@ -9,6 +9,7 @@ path) for delivery faults. `count` bounds how many times it fires (None: until d
 Modules add one-shot actions with `Platform.fault_actions.register(name, fn)` (see README).
 """
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -47,6 +48,18 @@ PARAMS: dict[str, dict[str, tuple[type | tuple[type, ...], Any]]] = {
     "webhook_fail": {"reason": (str, "I/O operation is failed. Details: [Connection refused]")},
 }
 SELECTORS = ("path", "method", "subscription_id", "event")
+# (kind, param) -> inclusive bounds of a numeric parameter: a latency longer than any client
+# waits, or a million copies of a notification, only wedges the sandbox.
+BOUNDS: dict[tuple[str, str], tuple[float, float]] = {
+    ("http_error", "status"): (400, 599),
+    ("rate_limit", "retry_after"): (0, 86400),
+    ("latency", "seconds"): (0, 300),
+    ("webhook_duplicate", "copies"): (1, 100),
+    ("webhook_reorder", "hold"): (1, 1000),
+    ("webhook_delay", "seconds"): (0, 86400),
+}
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_VALUE = re.compile(r"[\t\x20-\x7e\x80-\xff]*")
 
 
 class FaultError(ValueError):
@@ -96,9 +109,21 @@ class Fault:
         )
 
 
+def _check_headers(params: dict[str, Any]) -> None:
+    headers = params.get("headers") or {}
+    for name, value in headers.items():
+        if not HEADER_NAME.fullmatch(name) or not isinstance(value, str):
+            raise FaultError("headers must map header names to string values")
+        if not HEADER_VALUE.fullmatch(value):
+            raise FaultError(f"header {name} has characters a header cannot carry")
+    content_type = params.get("content_type")
+    if content_type is not None and not (content_type and HEADER_VALUE.fullmatch(content_type)):
+        raise FaultError("content_type must be a media type")
+
+
 def parse_fault(spec: dict[str, Any], fault_id: str) -> Fault:
     kind = spec.get("kind")
-    if kind not in PARAMS:
+    if not isinstance(kind, str) or kind not in PARAMS:
         raise FaultError(f"unknown fault kind {kind!r}")
     allowed = set(PARAMS[kind]) | set(SELECTORS) | {"kind", "count", "ratio"}
     unknown = set(spec) - allowed
@@ -119,8 +144,11 @@ def parse_fault(spec: dict[str, Any], fault_id: str) -> Fault:
         if not isinstance(value, types):
             raise FaultError(f"{name} has the wrong type")
         params[name] = value
-    if kind == "http_error" and not 400 <= params["status"] <= 599:
-        raise FaultError("status must be an HTTP error status (400-599)")
+    for name, value in params.items():
+        low, high = BOUNDS.get((kind, name), (None, None))
+        if low is not None and value is not None and not low <= value <= high:
+            raise FaultError(f"{name} must be from {low:g} to {high:g}")
+    _check_headers(params)
     count = spec.get("count")
     if count is not None and (isinstance(count, bool) or not isinstance(count, int) or count < 1):
         raise FaultError("count must be a positive integer")

@@ -12,6 +12,7 @@ import struct
 import wave
 import zlib
 from array import array
+from urllib.parse import quote
 
 from starlette.responses import Response
 
@@ -94,6 +95,16 @@ def range_not_satisfiable(size: int) -> ApiError:
     )
 
 
+def content_disposition(kind: str, filename: str) -> str:
+    """`kind; filename="..."` with a filename a header can carry (a client-chosen name may hold
+    quotes, control or non-Latin characters); the exact name follows as RFC 6266 `filename*`."""
+    plain = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    value = f'{kind}; filename="{plain}"'
+    if plain != filename:
+        value += f"; filename*=UTF-8''{quote(filename, safe='')}"
+    return value
+
+
 def media_response(
     range_header: str | None,
     content: bytes,
@@ -111,7 +122,7 @@ def media_response(
     headers = {"Accept-Ranges": "bytes"}
     if filename:
         kind = "attachment" if disposition.lower() == "attachment" else "inline"
-        headers["Content-Disposition"] = f'{kind}; filename="{filename}"'
+        headers["Content-Disposition"] = content_disposition(kind, filename)
     match = _RANGE.match((range_header or "").strip())
     if not match or (not match.group(1) and not match.group(2)):
         return Response(content, 200, headers=headers, media_type=content_type)

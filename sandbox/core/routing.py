@@ -93,9 +93,47 @@ class Router:
         return register
 
 
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"number out of range: {text[:20]}")
+    return value
+
+
+def _no_constant(name: str) -> float:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _check_strings(value: Any) -> None:
+    if isinstance(value, str):
+        value.encode()  # UnicodeEncodeError (a ValueError) for a lone surrogate
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            key.encode()
+            _check_strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            _check_strings(item)
+
+
+def parse_json(raw: bytes | str) -> Any:
+    """Strict JSON (RFC 8259, I-JSON): no NaN/Infinity, no number that overflows a float and
+    no lone surrogate (`"\\ud800"`); Python's parser accepts all three and hands handlers an
+    `inf` or a string that cannot be encoded. Raises ValueError (UnicodeDecodeError is one) or
+    RecursionError for absurdly deep nesting."""
+    value = json.loads(raw, parse_float=_finite, parse_constant=_no_constant)
+    _check_strings(value)
+    return value
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
+    try:
+        content = text.encode()
+    except UnicodeEncodeError:  # a lone surrogate from a client's "\ud800": keep it escaped
+        content = json.dumps(body, separators=(",", ":")).encode()
     return Response(
-        json.dumps(body, ensure_ascii=False, separators=(",", ":")).encode(),
+        content,
         status_code=status,
         headers=headers,
         media_type="application/json",
@@ -172,8 +210,8 @@ class Ctx:
                 self._json = {}
             else:
                 try:
-                    self._json = json.loads(raw)
-                except (ValueError, UnicodeDecodeError):
+                    self._json = parse_json(raw)
+                except (ValueError, RecursionError):
                     raise unparsable_json() from None
         return self._json
 
@@ -202,6 +240,9 @@ def build_endpoint(route: Route, platform: "Platform") -> Callable[[Request], Aw
                 return await route.handler(ctx)
             except ApiError as error:
                 return error_response(error)
+            except Exception:
+                log.exception("%s %s failed", request.method, request.url.path)
+                return json_response({"error": "internal error (see the sandbox log)"}, 500)
 
     return endpoint
 

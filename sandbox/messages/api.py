@@ -28,6 +28,10 @@ if TYPE_CHECKING:
     from sandbox.account.models import Extension
     from sandbox.platform import World
 
+# Bounds that keep generated media small (a voicemail's WAV is built at once, 16 kB a second).
+MAX_VOICEMAIL_S = 600
+MAX_FAX_PAGES = 200
+
 __all__ = [
     "Message",
     "MessagingError",
@@ -86,8 +90,8 @@ def leave_voicemail(
     With `transcription`, `vmTranscriptionStatus` goes `InProgress` → `Completed` and an
     `AudioTranscription` attachment is added."""
     owner = _extension(world, extension_id)
-    if duration_s < 1:
-        raise MessagingError("a voicemail lasts at least one second")
+    if not 1 <= duration_s <= MAX_VOICEMAIL_S:
+        raise MessagingError(f"a voicemail lasts 1 to {MAX_VOICEMAIL_S} seconds")
     sender = services.party_for_number(world, _e164(from_number, "from_number"), from_name)
     return services.receive_voicemail(
         world,
@@ -183,8 +187,8 @@ def receive_fax(
 ) -> Message:
     """An outside fax machine sends `pages` pages (or the given PDF `document`) to one of the
     account's numbers; the fax and message-store events fire."""
-    if pages < 1:
-        raise MessagingError("a fax has at least one page")
+    if not 1 <= pages <= MAX_FAX_PAGES:
+        raise MessagingError(f"a fax has 1 to {MAX_FAX_PAGES} pages")
     if resolution not in FAX_RESOLUTIONS:
         raise MessagingError(f"resolution is one of {', '.join(FAX_RESOLUTIONS)}")
     to_e164 = _e164(to_number, "to_number")

@@ -8,13 +8,12 @@ with form fields) and `uploads` (files, in order). Unparsable bodies are 400 `CM
 and bodies over the endpoint's size limit 413.
 """
 
-import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from sandbox.core.errors import ApiError, unparsable_json, unparsable_request
 from sandbox.core.multipart import MultipartError, Part, parse_multipart
-from sandbox.core.routing import Ctx
+from sandbox.core.routing import Ctx, parse_json
 
 JSON_TYPES = ("application/json", "text/json")
 
@@ -66,8 +65,8 @@ async def read_send_body(
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     try:
-        value = json.loads(raw) if raw.strip() else None
-    except (ValueError, UnicodeDecodeError):
+        value = parse_json(raw) if raw.strip() else None
+    except (ValueError, RecursionError):
         raise unparsable_json() from None
     if not isinstance(value, dict):
         raise unparsable_json()
@@ -102,8 +101,8 @@ def _maybe_json(value: str) -> Any:
     text = value.strip()
     if text[:1] in ("{", "["):
         try:
-            return json.loads(text)
-        except ValueError:
+            return parse_json(text)
+        except (ValueError, RecursionError):
             return text
     return text
 

@@ -14,10 +14,11 @@ from typing import Any
 from starlette.responses import Response
 
 from sandbox.account.models import Extension
-from sandbox.control.routes import ControlError, read_body
+from sandbox.control.routes import ControlError, number_field, read_body
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.messages import api
 from sandbox.messages import content as media
+from sandbox.messages.models import FAX_RESOLUTIONS
 from sandbox.messages.numbers import parse_number
 from sandbox.messages.store import NUMBER_STATES, NumberRule, Upload, primary_number, store_of
 
@@ -69,15 +70,19 @@ def _uploads(body: dict[str, Any]) -> list[Upload]:
     for item in raw:
         if not isinstance(item, dict):
             raise ControlError(400, "each attachment is an object")
-        filename = item.get("filename")
-        if item.get("text") is not None:
-            data = str(item["text"]).encode()
+        unknown = set(item) - {"filename", "text", "content_base64", "content_type"}
+        if unknown:
+            raise ControlError(400, f"unknown attachment field(s): {', '.join(sorted(unknown))}")
+        filename = _string(item, "filename")
+        text = _string(item, "text")
+        if text is not None:
+            data = text.encode()
         else:
             try:
-                data = base64.b64decode(item.get("content_base64") or "", validate=True)
+                data = base64.b64decode(_string(item, "content_base64") or "", validate=True)
             except (binascii.Error, ValueError):
                 raise ControlError(400, "content_base64 is not base64") from None
-        content_type = item.get("content_type") or media.guess_content_type(filename)
+        content_type = _string(item, "content_type") or media.guess_content_type(filename)
         if not data or not content_type:
             raise ControlError(400, "an attachment needs content and a content_type/filename")
         uploads.append(Upload(data, str(content_type), filename))
@@ -99,9 +104,9 @@ async def inbound_message(ctx: Ctx) -> Response:
         if kind == "VoiceMail":
             ext = _extension(ctx, target) or _extension(ctx, _owner_of(ctx, target))
             assert ext is not None
-            duration = body.get("duration_s", 10)
-            if isinstance(duration, bool) or not isinstance(duration, int):
-                raise ControlError(400, "duration_s must be an integer")
+            duration = number_field(
+                body, "duration_s", low=1, high=api.MAX_VOICEMAIL_S, integer=True, default=10
+            )
             msg = api.leave_voicemail(
                 world,
                 extension_id=ext.id_str,
@@ -112,9 +117,12 @@ async def inbound_message(ctx: Ctx) -> Response:
                 transcription=_string(body, "transcription"),
             )
         elif kind == "Fax":
-            pages = body.get("pages", 1)
-            if isinstance(pages, bool) or not isinstance(pages, int):
-                raise ControlError(400, "pages must be an integer")
+            pages = number_field(
+                body, "pages", low=1, high=api.MAX_FAX_PAGES, integer=True, default=1
+            )
+            resolution = body.get("fax_resolution", "High")
+            if resolution not in FAX_RESOLUTIONS:
+                raise ControlError(400, f"fax_resolution is one of {', '.join(FAX_RESOLUTIONS)}")
             uploads = _uploads(body)
             document = next((u.content for u in uploads if media.is_pdf(u.content)), None)
             msg = api.receive_fax(
@@ -124,7 +132,7 @@ async def inbound_message(ctx: Ctx) -> Response:
                 from_name=from_name,
                 pages=pages,
                 document=document,
-                resolution=body.get("fax_resolution", "High"),
+                resolution=resolution,
             )
         else:
             uploads = _uploads(body)

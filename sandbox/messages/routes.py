@@ -463,6 +463,9 @@ async def list_fax_cover_pages(ctx: Ctx) -> Response:
 # --- message store ----------------------------------------------------------------------------
 
 
+INT32_MAX = 2**31 - 1  # the spec's `format: int32`
+
+
 def _int_or_none(raw: Any) -> int | None:
     try:
         return int(str(raw))
@@ -716,7 +719,7 @@ async def sync_messages(ctx: Ctx) -> Response:
     directions = tuple(multi_values(query, "direction", DIRECTIONS))
     raw_count = query.get("recordCount")
     record_count = _int_or_none(raw_count) if raw_count else None
-    if raw_count and (record_count is None or record_count < 1):
+    if raw_count and (record_count is None or not 1 <= record_count <= INT32_MAX):
         raise invalid_parameter("recordCount", raw_count)
     raw_conversation = query.get("conversationId")
     conversation_id = _int_or_none(raw_conversation) if raw_conversation else None

@@ -5,16 +5,21 @@ import binascii
 import secrets
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 
 from sandbox.account.models import App
 from sandbox.account.seed import decode_jwt_credential
-from sandbox.core.errors import OAuthError
+from sandbox.core.errors import ApiError, OAuthError
 from sandbox.core.routing import Ctx, Router, json_response
-from sandbox.oauth.store import AuthRequest, invalid_grant
+from sandbox.oauth.store import (
+    AuthRequest,
+    invalid_grant,
+    pkce_challenge_ok,
+    pkce_verifier_ok,
+)
 
 router = Router()
 JWT_GRANT = "urn:ietf:params:oauth:grant-type:jwt-bearer"
@@ -24,10 +29,12 @@ REFRESH_TTL_MAX = 2_592_000  # spec: refresh_token_ttl max 30 days
 LOGIN_PATH = "/sandbox/login"
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 
-templates = Environment(
-    loader=FileSystemLoader(Path(__file__).resolve().parent.parent / "templates"),
-    autoescape=select_autoescape(["html"]),
-)
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+templates = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]))
+# The pages link it inline so the browser never asks for /favicon.ico; the route serves it to
+# browsers that open other sandbox URLs (the control API's JSON).
+FAVICON = (TEMPLATES / "favicon.svg").read_bytes().strip()
+templates.globals["favicon_uri"] = "data:image/svg+xml," + quote(FAVICON.decode(), safe="")
 
 
 def invalid_request(code: str, message: str, **kwargs: Any) -> OAuthError:
@@ -47,6 +54,11 @@ def missing(name: str) -> OAuthError:
 
 
 # --- authorize ---
+
+MALFORMED_CHALLENGE = {
+    "S256": "code_challenge must be 43 characters of base64url (the SHA-256 of the verifier)",
+    "plain": "code_challenge must be 43 to 128 characters of A-Z a-z 0-9 - . _ ~",
+}
 
 
 def redirect_with(uri: str, params: dict[str, str | None]) -> RedirectResponse:
@@ -88,6 +100,9 @@ async def _authorize(ctx: Ctx, params: dict[str, str]) -> Response:
         return fail("invalid_request", "code_challenge is required")
     if app.public and challenge is None:
         return fail("invalid_request", "code_challenge is required for this application")
+    if challenge is not None and not pkce_challenge_ok(challenge, method or "plain"):
+        # RFC 7636 §4.4.1: invalid_request, sent back to the (valid) redirect URI.
+        return fail("invalid_request", MALFORMED_CHALLENGE[method or "plain"])
     request = ctx.world.oauth.start_request(
         client_id=app.client_id,
         redirect_uri=redirect_uri,
@@ -104,9 +119,19 @@ async def authorize(ctx: Ctx) -> Response:
     return await _authorize(ctx, dict(ctx.query))
 
 
+async def oauth_form(ctx: Ctx) -> dict[str, str]:
+    """The form body; an unreadable one is an OAuth `invalid_request` (CONTRACT §3.3)."""
+    try:
+        return await ctx.form()
+    except OAuthError:
+        raise
+    except ApiError as error:
+        raise invalid_request(error.code, error.message) from None
+
+
 @router.api("POST", "/restapi/oauth/authorize", group=None, auth=False)
 async def authorize_form(ctx: Ctx) -> Response:
-    return await _authorize(ctx, await ctx.form())
+    return await _authorize(ctx, await oauth_form(ctx))
 
 
 def render_login(
@@ -195,6 +220,11 @@ async def login_submit(ctx: Ctx) -> Response:
     )
 
 
+@router.page("GET", "/favicon.ico")
+async def favicon(ctx: Ctx) -> Response:
+    return Response(FAVICON, media_type="image/svg+xml", headers={"Cache-Control": "max-age=86400"})
+
+
 # --- token and revoke ---
 
 
@@ -270,7 +300,7 @@ async def _token_form(ctx: Ctx) -> dict[str, str]:
     content_type = ctx.request.headers.get("content-type", "")
     if not content_type.lower().startswith("application/x-www-form-urlencoded"):
         raise OAuthError(415, "invalid_request", "CMN-104", "Unsupported Media Type")
-    return await ctx.form()
+    return await oauth_form(ctx)
 
 
 def _ttl(form: dict[str, str], name: str, low: int, high: int) -> int | None:
@@ -329,11 +359,20 @@ async def token(ctx: Ctx) -> Response:
             code = form.get("code")
             if not code:
                 raise missing("code")
+            verifier = form.get("code_verifier")
+            if verifier and not pkce_verifier_ok(verifier):
+                # RFC 6749 §5.2 (RFC 7636 and CONTRACT §2.2 are silent): a malformed parameter
+                # is invalid_request, refused before the code is looked at (it stays usable).
+                raise invalid_request(
+                    "CMN-101",
+                    "Parameter [code_verifier] value is invalid.",
+                    parameter_name="code_verifier",
+                )
             redeemed = oauth.redeem_code(
                 code=code,
                 client_id=app.client_id,
                 redirect_uri=form.get("redirect_uri"),
-                verifier=form.get("code_verifier"),
+                verifier=verifier,
             )
             extension_id = redeemed.extension_id
         else:

@@ -122,6 +122,22 @@ def invalid_grant(code: str, message: str) -> OAuthError:
     return OAuthError(400, "invalid_grant", code, message)
 
 
+# RFC 7636 §4.1-4.2 (CONTRACT §2 says nothing of the format): a verifier, and so a plain
+# challenge, is 43-128 characters of [A-Z a-z 0-9 - . _ ~]; an S256 challenge is the unpadded
+# base64url of a SHA-256 digest, exactly 43 characters of [A-Z a-z 0-9 - _].
+PKCE_VERIFIER = re.compile(r"[A-Za-z0-9\-._~]{43,128}")
+S256_CHALLENGE = re.compile(r"[A-Za-z0-9\-_]{43}")
+
+
+def pkce_verifier_ok(verifier: str) -> bool:
+    return PKCE_VERIFIER.fullmatch(verifier) is not None
+
+
+def pkce_challenge_ok(challenge: str, method: str) -> bool:
+    pattern = S256_CHALLENGE if method == "S256" else PKCE_VERIFIER
+    return pattern.fullmatch(challenge) is not None
+
+
 def pkce_matches(verifier: str, challenge: str, method: str) -> bool:
     if method == "S256":
         digest = hashlib.sha256(verifier.encode("ascii", "replace")).digest()

@@ -33,7 +33,9 @@ def call_log_sync_reset(world, spec: dict[str, Any]) -> dict[str, Any]:
     if unknown:
         raise FaultError(f"unknown field(s) for call_log_sync_reset: {', '.join(sorted(unknown))}")
     extension_id = spec.get("extension_id")
-    if extension_id is not None and extension_id not in world.account.extensions:
+    if extension_id is not None and (
+        not isinstance(extension_id, str) or extension_id not in world.account.extensions
+    ):
         raise FaultError("no such extension_id")
     tokens = engine_of(world).calllog.reset_sync(extension_id)
     return {"extension_id": extension_id, "tokens_invalidated": tokens}

@@ -134,3 +134,25 @@ def test_sessions_show_logout(sandbox):
         response = api.get("/restapi/v1.0/account/~")
     assert response.status_code == 401
     assert assert_valid(response)["errors"][0]["errorCode"] == "OAU-211"
+
+
+def test_a_fault_kind_of_the_wrong_type_is_a_400_naming_the_field(sandbox):
+    response = sandbox.http.post("/sandbox/v1/faults", json={"kind": []})
+    assert response.status_code == 400
+    assert response.json() == {"error": "kind is required: a fault kind or a one-shot action"}
+    assert sandbox.faults() == []
+
+
+def test_json_numbers_that_overflow_are_refused_as_unparsable(sandbox):
+    response = sandbox.http.post(
+        "/sandbox/v1/clock", content=b'{"advance_s": 1e999}', headers={"Content-Type": "x"}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"error": "the body is not JSON"}
+    assert sandbox.http.get("/sandbox/v1/clock").json()["offset_s"] == 0
+
+
+def test_the_clock_moves_at_most_ten_years_a_step(sandbox):
+    response = sandbox.http.post("/sandbox/v1/clock", json={"advance_s": 10**12})
+    assert response.status_code == 400
+    assert "advance_s must be a number from 0 to" in response.json()["error"]

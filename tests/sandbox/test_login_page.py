@@ -87,3 +87,20 @@ def test_deny_returns_access_denied_to_the_app(sandbox, app_page):
     query = parse_qs(urlsplit(app_page.url).query)
     assert (query["error"], query["state"]) == (["access_denied"], ["st-deny"])
     assert sandbox.sessions() == []
+
+
+def test_the_page_has_an_inline_icon_the_browser_can_draw(sandbox, app_page):
+    requested: list[str] = []
+    app_page.on("request", lambda request: requested.append(request.url))
+    open_login(sandbox, app_page)
+    expect(app_page.get_by_role("heading", name="Sign in")).to_be_visible()
+    size = app_page.evaluate(
+        """() => new Promise((resolve, reject) => {
+            const image = new Image();
+            image.onload = () => resolve([image.naturalWidth, image.naturalHeight]);
+            image.onerror = reject;
+            image.src = document.querySelector('link[rel="icon"]').href;
+        })"""
+    )
+    assert size[0] > 0 and size[1] > 0
+    assert not [url for url in requested if url.endswith("/favicon.ico")]

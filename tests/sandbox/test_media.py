@@ -28,6 +28,23 @@ def test_whole_content_without_range():
 
 
 @pytest.mark.parametrize(
+    ("filename", "header"),
+    [
+        ('a"b\x00.txt', "attachment; filename=\"a_b_.txt\"; filename*=UTF-8''a%22b%00.txt"),
+        (
+            "résumé.pdf",
+            "attachment; filename=\"r_sum_.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
+        ),
+    ],
+)
+def test_a_filename_a_header_cannot_carry_is_replaced_and_sent_encoded(filename, header):
+    response = media_response(
+        None, b"x", content_type="text/plain", filename=filename, disposition="Attachment"
+    )
+    assert response.headers["content-disposition"] == header
+
+
+@pytest.mark.parametrize(
     ("header", "body", "content_range"),
     [
         ("bytes=0-3", b"0123", "bytes 0-3/10"),

@@ -90,9 +90,106 @@ def test_plain_pkce_is_assumed_when_the_method_is_omitted(sandbox):
 
 def test_wrong_code_verifier_is_refused_and_no_session_starts(sandbox):
     grant = sandbox.authorize(sandbox.user("101"))
-    response = sandbox.exchange({**grant, "verifier": "not-the-verifier"})
+    response = sandbox.exchange({**grant, "verifier": "not-the-verifier-" + "x" * 30})
     oauth_error(response, 400, "invalid_grant", "OAU-106")
     assert sandbox.sessions() == []
+
+
+# The verifier/challenge pair from RingCentral's PKCE guide (CONTRACT §2.1).
+DOC_VERIFIER = "pIUgx4tiqFpaOUz0HMc_QbIyQlL901w8mRmkrmhEJ_E"
+DOC_CHALLENGE = "_drLS7o5FwkfUiBhlq2hwJnK_SC6yE7sKOde5O1fdzk"
+
+
+def login_code(sandbox, first) -> str:
+    """Sign Alice in on the login page an authorize redirect led to; the code it returns."""
+    assert first.status_code == 302, first.text
+    request_id = first.headers["location"].split("request=")[1]
+    login = sandbox.http.post(
+        "/sandbox/login",
+        data={
+            "request": request_id,
+            "username": "101",
+            "password": sandbox.user("101")["password"],
+            "action": "allow",
+        },
+    )
+    return login.headers["location"].split("code=")[1].split("&")[0]
+
+
+def exchange_code(sandbox, code: str, verifier: str):
+    data = {
+        "grant_type": "authorization_code",
+        "code": code,
+        "redirect_uri": DEFAULT_REDIRECT,
+        "code_verifier": verifier,
+    }
+    return sandbox.token(data, public=True)
+
+
+def test_the_documented_s256_pair_is_accepted(sandbox):
+    first = authorize(
+        sandbox, public=True, code_challenge=DOC_CHALLENGE, code_challenge_method="S256"
+    )
+    response = exchange_code(sandbox, login_code(sandbox, first), DOC_VERIFIER)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    ("method", "challenge"),
+    [
+        ("S256", DOC_CHALLENGE[:-1]),  # 42 characters
+        ("S256", DOC_CHALLENGE + "A"),  # 44: not a SHA-256 digest
+        ("S256", "+" + DOC_CHALLENGE[1:]),  # base64, not base64url
+        ("S256", DOC_CHALLENGE[:-1] + "="),  # padded
+        ("plain", "x" * 42),
+        ("plain", "x" * 129),
+        ("plain", "x" * 42 + "!"),
+        ("plain", "x" * 42 + " "),
+    ],
+)
+def test_a_malformed_code_challenge_redirects_back_with_invalid_request(sandbox, method, challenge):
+    response = authorize(
+        sandbox,
+        public=True,
+        state="st-7",
+        code_challenge=challenge,
+        code_challenge_method=method,
+    )
+    assert response.status_code == 302
+    location = response.headers["location"]
+    assert location.startswith(DEFAULT_REDIRECT + "?error=invalid_request&error_description=")
+    assert "code_challenge+must+be" in location
+    assert location.endswith("&state=st-7")
+
+
+def test_a_malformed_code_challenge_with_an_unregistered_redirect_uri_is_not_redirected(sandbox):
+    response = authorize(sandbox, redirect_uri="http://evil.example/cb", code_challenge="short")
+    assert "location" not in response.headers
+    oauth_error(response, 400, "invalid_request", "OAU-109")
+
+
+def test_a_plain_challenge_of_128_characters_is_accepted(sandbox):
+    verifier = "aZ09-._~" * 16
+    first = authorize(sandbox, public=True, code_challenge=verifier, code_challenge_method="plain")
+    response = exchange_code(sandbox, login_code(sandbox, first), verifier)
+    assert response.status_code == 200, response.text
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    [DOC_VERIFIER[:-1], DOC_VERIFIER + "x" * 86, DOC_VERIFIER[:-1] + "+", DOC_VERIFIER + "é"],
+)
+def test_a_malformed_code_verifier_is_invalid_request_and_keeps_the_code(sandbox, verifier):
+    first = authorize(
+        sandbox, public=True, code_challenge=DOC_CHALLENGE, code_challenge_method="S256"
+    )
+    code = login_code(sandbox, first)
+    response = exchange_code(sandbox, code, verifier)
+    body = oauth_error(response, 400, "invalid_request", "CMN-101")
+    assert body["errors"][0]["parameterName"] == "code_verifier"
+    assert body["error_description"] == "Parameter [code_verifier] value is invalid."
+    assert sandbox.sessions() == []
+    assert exchange_code(sandbox, code, DOC_VERIFIER).status_code == 200
 
 
 def test_missing_code_verifier_is_refused_when_a_challenge_was_sent(sandbox):

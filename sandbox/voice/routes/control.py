@@ -6,14 +6,16 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sandbox.control.routes import ControlError, read_body
+from sandbox.control.routes import ControlError, number_field, read_body
 from sandbox.core.clock import iso
 from sandbox.core.routing import Ctx, Router, json_response
+from sandbox.messages.api import MAX_VOICEMAIL_S
 from sandbox.voice.engine import CallEngine, CallError
 from sandbox.voice.models import CONNECTED, CallSession, InvalidState, Party
 from sandbox.voice.routes.common import engine
 
 router = Router()
+MAX_WAIT_S = 86400  # how long a phone may ring or an IVR wait
 START_FIELDS = {
     "from": str,
     "to": str,
@@ -86,8 +88,7 @@ def _start_options(body: dict[str, Any]) -> dict[str, Any]:
         if value is None:
             continue
         if kind is float:
-            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-                raise ControlError(400, f"{name} must be a non-negative number of seconds")
+            _seconds(body, name)
         elif not isinstance(value, kind):
             raise ControlError(400, f"{name} must be a {kind.__name__}")
     if body.get("ring_s") == 0:
@@ -177,12 +178,9 @@ def _first_live(session: CallSession) -> Party | None:
 
 
 def _seconds(body: dict[str, Any], name: str) -> float | None:
-    value = body.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-        raise ControlError(400, f"{name} must be a non-negative number of seconds")
-    return float(value)
+    high = MAX_VOICEMAIL_S if name.startswith("voicemail") or name == "duration_s" else MAX_WAIT_S
+    value = number_field(body, name, low=0, high=high)
+    return None if value is None else float(value)
 
 
 def _answer(voice: CallEngine, session: CallSession, body: dict[str, Any]) -> None:
