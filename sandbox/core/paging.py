@@ -6,10 +6,12 @@ from urllib.parse import urlencode
 
 from sandbox.core.errors import invalid_parameter
 
+MAX_PAGE = 1000  # the spec's Page parameter
+
 
 def page_params(query, *, default_per_page: int = 100, max_per_page: int = 1000) -> tuple[int, int]:
     """Read `page` and `perPage` from the query (400 CMN-101 when not a number in range)."""
-    page = _positive(query.get("page"), "page", 1, None)
+    page = _positive(query.get("page"), "page", 1, MAX_PAGE)
     per_page = _positive(query.get("perPage"), "perPage", default_per_page, max_per_page)
     return page, per_page
 

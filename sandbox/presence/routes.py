@@ -15,6 +15,7 @@ from sandbox.presence.models import CALLER_ID_VISIBILITY, DND_STATUSES, USER_STA
 router = Router()
 EXT_PRESENCE = "/restapi/v1.0/account/{accountId}/extension/{extensionId}/presence"
 MAX_BULK = 30
+MAX_MESSAGE = 75  # PresenceInfoRequest.message maxLength
 
 # request field -> (Presence attribute, validator)
 WRITABLE: dict[str, tuple[str, Any]] = {
@@ -88,7 +89,7 @@ async def update_presence(ctx: Ctx) -> Response:
             if isinstance(rule, tuple)
             else isinstance(value, rule) and (rule is bool or not isinstance(value, bool))
         )
-        if not valid:
+        if not valid or (field == "message" and len(value) > MAX_MESSAGE):
             raise invalid_parameter(field, value)
         changes[attr] = value
     ctx.world.presence.update(ext.id_str, **changes)

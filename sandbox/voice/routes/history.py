@@ -10,7 +10,7 @@ from sandbox.core.clock import iso
 from sandbox.core.errors import ApiError, invalid_parameter, mandatory_parameter, not_found
 from sandbox.core.media import media_response
 from sandbox.core.multipart import multi_status
-from sandbox.core.paging import paginate
+from sandbox.core.paging import MAX_PAGE, paginate
 from sandbox.core.params import bool_param, kept_query, multi_values, one_of, time_param
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.voice.calllog import SYNC_MAX, CallLogEntry, SyncError, Urls, build_entry, record_json
@@ -77,7 +77,7 @@ def _page(ctx: Ctx) -> int:
         value = int(raw)
     except ValueError:
         raise invalid_parameter("page", raw) from None
-    if value < 1:
+    if not 1 <= value <= MAX_PAGE:
         raise invalid_parameter("page", raw)
     return value
 
