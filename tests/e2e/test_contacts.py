@@ -109,3 +109,29 @@ def test_contact_form_refuses_an_invalid_number_without_losing_what_was_typed(as
     expect(page.get_by_label("First name")).to_have_value("Dana")
     expect(page.get_by_placeholder("Phone number")).to_have_value("555 0100")
     assert Contact.objects.count() == 0
+
+
+def test_an_empty_note_is_refused_with_a_message_in_place(asgi_server, page):
+    # given an agent on a contact's page
+    agent(username="alex")
+    casey = contact(first_name="Casey", last_name="Caller")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/{casey.pk}/")
+
+    # when they save the note box empty
+    page.get_by_role("button", name="Add note").click()
+
+    # then the form says why, in place, and nothing was written
+    expect(page.get_by_role("alert")).to_have_text("Write something first.")
+    note = page.get_by_placeholder(re.compile("Add a note"))
+    expect(note).to_have_attribute("aria-invalid", "true")
+    assert casey.notes.count() == 0
+
+    # and when they write something, it is saved and the message goes
+    note.fill("Called back, no answer.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#timeline .tl-item")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert errors == []
