@@ -135,3 +135,23 @@ def test_an_empty_note_is_refused_with_a_message_in_place(asgi_server, page):
     expect(page.locator("#timeline .tl-item")).to_have_count(1)
     expect(page.get_by_role("alert")).to_have_count(0)
     assert errors == []
+
+
+def test_a_note_on_a_contact_deleted_meanwhile_says_it_was_not_saved(asgi_server, page):
+    # given an agent on a contact's page, and the contact deleted by a supervisor meanwhile
+    agent(username="alex")
+    casey = contact(first_name="Casey", last_name="Caller")
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/{casey.pk}/")
+    casey.delete()
+
+    # when they add a note
+    note = page.get_by_placeholder(re.compile("Add a note"))
+    note.fill("Called back.")
+    page.get_by_role("button", name="Add note").click()
+
+    # then the page says so, and keeps what they typed
+    expect(page.get_by_role("alert")).to_have_text(
+        "Not found: it may have been deleted. Reload the page."
+    )
+    expect(note).to_have_value("Called back.")
