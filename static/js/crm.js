@@ -110,6 +110,16 @@
     if (item && event.detail.successful) item.remove();
   });
 
+  // Signed out meanwhile (another tab, an expired session): a background request was sent to
+  // the sign-in page. Go there with this page to come back to, rather than swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const login = document.body.dataset.loginUrl;
+    const answered = event.detail.xhr.responseURL;
+    if (!login || !answered || new URL(answered).pathname !== login) return;
+    event.detail.shouldSwap = false;
+    window.location.href = login + "?next=" + encodeURIComponent(location.pathname + location.search);
+  });
+
   // After a note is saved, put the cursor back in the note box.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "activity") {

@@ -155,3 +155,24 @@ def test_a_note_on_a_contact_deleted_meanwhile_says_it_was_not_saved(asgi_server
         "Not found: it may have been deleted. Reload the page."
     )
     expect(note).to_have_value("Called back.")
+
+
+def test_signed_out_meanwhile_the_search_goes_to_the_sign_in_page_and_back(asgi_server, page):
+    # given an agent on the contact list whose session ended meanwhile
+    agent(username="alex")
+    contact(first_name="Casey", last_name="Caller")
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/")
+    page.context.clear_cookies()
+
+    # when they search, then they land on the sign-in page, not a page inside the list
+    page.get_by_role("searchbox", name="Search contacts").press_sequentially("Casey", delay=20)
+    expect(page.get_by_role("heading", name="Sign in to Callboard")).to_be_visible()
+    expect(page.locator("#results")).to_have_count(0)
+
+    # and signing in brings them back to the list they were on
+    page.get_by_label("Username").fill("alex")
+    page.get_by_label("Password").fill("pw-for-tests")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/contacts/"))
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
