@@ -213,6 +213,21 @@ def _parse_row(row: list[str], mapping: dict[str, int], owners: dict[str, User])
     return values
 
 
+def _as_written(row: list[str], mapping: dict[str, int]) -> dict:
+    """What a refused row says, unchecked, so the preview shows whose row it is."""
+    first, last = _cell(row, mapping, "first_name"), _cell(row, mapping, "last_name")
+    if not (first or last):
+        first = _cell(row, mapping, "name")
+    phones = [[raw, kind] for kind in PHONE_COLUMNS if (raw := _cell(row, mapping, kind))]
+    return {
+        "first_name": first,
+        "last_name": last,
+        "company": _cell(row, mapping, "company"),
+        "email": _cell(row, mapping, "email"),
+        "phones": phones,
+    }
+
+
 def _owners() -> dict[str, User]:
     owners: dict[str, User] = {}
     for user in User.objects.filter(is_active=True):
@@ -258,7 +273,7 @@ def import_plan(*, data: bytes) -> ImportPlan:
         try:
             parsed.append((line, _parse_row(row, mapping, owners)))
         except ValueError as exc:
-            parsed.append((line, str(exc)))
+            parsed.append((line, (str(exc), _as_written(row, mapping))))
     valid = [values for _, values in parsed if isinstance(values, dict)]
     by_email = _existing_by_email({v["email"].lower() for v in valid if v["email"]})
     by_phone = _existing_by_phone({e for v in valid for e in v["e164s"]})
@@ -273,8 +288,9 @@ def import_plan(*, data: bytes) -> ImportPlan:
     first_with_email: dict[str, int] = {}
     first_with_number: dict[tuple[str, str], int] = {}
     for line, values in parsed:
-        if isinstance(values, str):
-            planned.append(PlannedRow(row=line, action="refuse", reason=values))
+        if isinstance(values, tuple):
+            reason, as_written = values
+            planned.append(PlannedRow(row=line, action="refuse", reason=reason, values=as_written))
             continue
         email = values["email"].lower()
         name = f"{values['first_name']} {values['last_name']}".strip().lower()

@@ -158,7 +158,9 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
             else:
                 return redirect("crm:contact-detail", pk=contact.pk)
     elif contact is None:
-        form = ContactForm(initial={"owner": request.user.pk})
+        # "New contact" on a company's page names the company.
+        company_name = request.GET.get("company", "").strip()[:200]
+        form = ContactForm(initial={"owner": request.user.pk, "company": company_name})
         phones = phone_formset()
     else:
         form = ContactForm(initial=ContactForm.initial_for(contact))

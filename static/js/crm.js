@@ -80,6 +80,46 @@
     if (message && !window.confirm(message)) event.preventDefault();
   });
 
+  // A request htmx sent in the background failed (htmx swaps nothing then): say so, once.
+  function requestFailed(text) {
+    const box = document.getElementById("live-notices");
+    if (!box) return;
+    let item = document.getElementById("request-failed");
+    if (!item) {
+      item = document.createElement("div");
+      item.id = "request-failed";
+      item.className = "msg msg-error";
+      item.setAttribute("role", "alert");
+      box.appendChild(item);
+    }
+    item.textContent = text;
+  }
+  document.addEventListener("htmx:responseError", function (event) {
+    const status = event.detail.xhr.status;
+    requestFailed(status === 403
+      ? "Not saved: this page is out of date or not allowed for you. Reload the page and try again."
+      : status === 404
+        ? "Not found: it may have been deleted. Reload the page."
+        : "Callboard could not finish that (error " + status + "). Try again in a moment.");
+  });
+  document.addEventListener("htmx:sendError", function () {
+    requestFailed("Callboard did not answer: check your connection and try again.");
+  });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    const item = document.getElementById("request-failed");
+    if (item && event.detail.successful) item.remove();
+  });
+
+  // Signed out meanwhile (another tab, an expired session): a background request was sent to
+  // the sign-in page. Go there with this page to come back to, rather than swap it in.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const login = document.body.dataset.loginUrl;
+    const answered = event.detail.xhr.responseURL;
+    if (!login || !answered || new URL(answered).pathname !== login) return;
+    event.detail.shouldSwap = false;
+    window.location.href = login + "?next=" + encodeURIComponent(location.pathname + location.search);
+  });
+
   // After a note is saved, put the cursor back in the note box.
   document.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target.id === "activity") {

@@ -338,3 +338,16 @@ def test_company_list_counts_contacts_per_company_shown_not_over_all_contacts():
     outer = sql[sql.index('AS "contact_count"') :]  # FROM, WHERE, ORDER BY of the list
     assert "crm_contact" not in outer
     assert "GROUP BY" not in outer
+
+
+def test_new_contact_from_a_company_page_names_the_company(client):
+    # given a company's page
+    company = Company.objects.create(name="Smith & Sons")
+    page = client.get(f"/companies/{company.pk}/").content.decode()
+    assert 'href="/contacts/new/?company=Smith%20%26%20Sons">New contact</a>' in page
+
+    # when its "New contact" link is followed, then the form has the company filled in
+    response = client.get("/contacts/new/", {"company": "Smith & Sons"})
+    assert response.status_code == 200
+    assert response.context["form"]["company"].value() == "Smith & Sons"
+    assert 'name="company" id="id_company" value="Smith &amp; Sons"' in response.content.decode()

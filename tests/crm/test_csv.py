@@ -104,6 +104,29 @@ def test_import_applies_exactly_the_good_rows_and_reports_the_rest(client, alex)
     assert [r["row"] for r in contact_import.result["refused"]] == [4, 5, 6, 7, 8, 10, 11]
 
 
+def test_preview_shows_whose_row_was_refused(client):
+    # given a file whose rows are refused for a bad number, a bad email and no name
+    upload(client, GOOD_DUPLICATE_AND_INVALID)
+    contact_import = ContactImport.objects.get()
+
+    # when the refused rows are shown
+    response = client.get(f"/contacts/import/{contact_import.pk}/", {"action": "refuse"})
+
+    # then each says what the file had, unchecked, beside the reason
+    rows = {r.row: r for r in response.context["rows"]}
+    assert (rows[5].name, rows[5].values["email"], rows[5].values["phones"]) == (
+        "Cara Chen",
+        "cara@initech.example",
+        [["12", "mobile"]],
+    )
+    assert (rows[6].name, rows[6].values["email"]) == ("Dan Diaz", "dan@example")
+    assert (rows[7].name, rows[7].values["company"]) == ("", "Nameless Inc")
+    page = response.content.decode()
+    assert "Cara Chen" in page
+    assert "Nameless Inc" in page
+    assert Contact.objects.count() == 0
+
+
 def test_an_import_applies_only_once(client):
     upload(client, "name,email\nAna Adeyemi,ana@initech.example\n")
     contact_import = ContactImport.objects.get()

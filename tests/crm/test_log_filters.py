@@ -82,3 +82,21 @@ def test_end_date_before_start_date_is_refused_with_a_message(client, logs, path
 def test_date_range_keeps_the_logs_of_its_days(client, logs):
     response = client.get("/calls/", {"date_from": "2026-03-02", "date_to": "2026-03-02"})
     assert list(response.context["page"].object_list) == [logs["call"]]
+
+
+@pytest.mark.parametrize("path", ["/calls/", "/messages/"])
+def test_refused_filter_message_comes_with_the_results_htmx_swaps_in(client, logs, path):
+    # given the list page, when a person changes a filter htmx asks for the results only
+    response = client.get(
+        path, {"date_from": "2026-03-02", "date_to": "2026-03-01"}, HTTP_HX_REQUEST="true"
+    )
+
+    # then that fragment says which filter was ignored, and has no filter form of its own
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert response.templates[0].name == f"crm/{path.strip('/')}/_results.html"
+    assert (
+        "The end date (2026-03-01) is before the start date (2026-03-02). "
+        "Those filters were ignored." in page
+    )
+    assert 'role="search"' not in page

@@ -109,3 +109,70 @@ def test_contact_form_refuses_an_invalid_number_without_losing_what_was_typed(as
     expect(page.get_by_label("First name")).to_have_value("Dana")
     expect(page.get_by_placeholder("Phone number")).to_have_value("555 0100")
     assert Contact.objects.count() == 0
+
+
+def test_an_empty_note_is_refused_with_a_message_in_place(asgi_server, page):
+    # given an agent on a contact's page
+    agent(username="alex")
+    casey = contact(first_name="Casey", last_name="Caller")
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/{casey.pk}/")
+
+    # when they save the note box empty
+    page.get_by_role("button", name="Add note").click()
+
+    # then the form says why, in place, and nothing was written
+    expect(page.get_by_role("alert")).to_have_text("Write something first.")
+    note = page.get_by_placeholder(re.compile("Add a note"))
+    expect(note).to_have_attribute("aria-invalid", "true")
+    assert casey.notes.count() == 0
+
+    # and when they write something, it is saved and the message goes
+    note.fill("Called back, no answer.")
+    page.get_by_role("button", name="Add note").click()
+    expect(page.locator("#timeline .tl-item")).to_have_count(1)
+    expect(page.get_by_role("alert")).to_have_count(0)
+    assert errors == []
+
+
+def test_a_note_on_a_contact_deleted_meanwhile_says_it_was_not_saved(asgi_server, page):
+    # given an agent on a contact's page, and the contact deleted by a supervisor meanwhile
+    agent(username="alex")
+    casey = contact(first_name="Casey", last_name="Caller")
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/{casey.pk}/")
+    casey.delete()
+
+    # when they add a note
+    note = page.get_by_placeholder(re.compile("Add a note"))
+    note.fill("Called back.")
+    page.get_by_role("button", name="Add note").click()
+
+    # then the page says so, and keeps what they typed
+    expect(page.get_by_role("alert")).to_have_text(
+        "Not found: it may have been deleted. Reload the page."
+    )
+    expect(note).to_have_value("Called back.")
+
+
+def test_signed_out_meanwhile_the_search_goes_to_the_sign_in_page_and_back(asgi_server, page):
+    # given an agent on the contact list whose session ended meanwhile
+    agent(username="alex")
+    contact(first_name="Casey", last_name="Caller")
+    sign_in(page, asgi_server, "alex")
+    page.goto(f"{asgi_server}/contacts/")
+    page.context.clear_cookies()
+
+    # when they search, then they land on the sign-in page, not a page inside the list
+    page.get_by_role("searchbox", name="Search contacts").press_sequentially("Casey", delay=20)
+    expect(page.get_by_role("heading", name="Sign in to Callboard")).to_be_visible()
+    expect(page.locator("#results")).to_have_count(0)
+
+    # and signing in brings them back to the list they were on
+    page.get_by_label("Username").fill("alex")
+    page.get_by_label("Password").fill("pw-for-tests")
+    page.get_by_role("button", name="Sign in", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/contacts/"))
+    expect(page.get_by_role("heading", name="Contacts")).to_be_visible()
