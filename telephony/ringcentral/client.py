@@ -204,13 +204,18 @@ class RingCentralClient:
         """Every record of a paged list, following `navigation.nextPage` until it is absent."""
         url: str | None = path
         query: Mapping[str, Any] | None = params
+        fetched: set[str] = set()
         while url:
+            if url in fetched:
+                # A nextPage naming a page already read would page forever.
+                raise ProviderError("paged response's nextPage repeats a page", path=_path(url))
+            fetched.add(url)
             page = _json(self._send("GET", url, params=query), "GET", _path(url))
             records = page.get("records")
             if not isinstance(records, list):
                 raise ProviderError("paged response has no records list", path=_path(url))
             yield from records
-            url = ((page.get("navigation") or {}).get("nextPage") or {}).get("uri")
+            url = _next_page(page, path=_path(url))
             query = None  # the next-page URI carries the query
 
     def download(self, url: str, into: IO[bytes], *, max_bytes: int) -> Download:
@@ -398,6 +403,16 @@ class RingCentralClient:
 
 def _path(url: str) -> str:
     return urlsplit(url).path or url
+
+
+def _next_page(page: dict, *, path: str) -> str | None:
+    """`navigation.nextPage.uri`, or None on the last page."""
+    navigation = page.get("navigation")
+    next_page = navigation.get("nextPage") if isinstance(navigation, dict) else None
+    uri = next_page.get("uri") if isinstance(next_page, dict) else None
+    if uri is not None and not isinstance(uri, str):
+        raise ProviderError("paged response's nextPage has no usable uri", path=path)
+    return uri or None
 
 
 def _json(response: requests.Response, method: str, path: str) -> dict:
