@@ -17,11 +17,14 @@ tasks (`TASK`) also raise it and retry themselves with its `retry_after` as the 
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -433,9 +436,10 @@ def _json(response: requests.Response, method: str, path: str) -> dict:
 def _int_header(response: requests.Response, name: str) -> int | None:
     raw = response.headers.get(name)
     try:
-        return int(float(raw)) if raw is not None else None
+        value = float(raw) if raw is not None else None
     except ValueError:
         return None
+    return int(value) if value is not None and math.isfinite(value) else None
 
 
 def _rate_limit_info(response: requests.Response) -> RateLimitInfo:
@@ -460,12 +464,27 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 
 def _retry_after(response: requests.Response) -> float:
-    """`Retry-After` (seconds), else `X-Rate-Limit-Window`, else 30 (CONTRACT §3.4)."""
-    for name in ("Retry-After", "X-Rate-Limit-Window"):
-        value = _int_header(response, name)
-        if value is not None and value >= 0:
-            return float(value)
+    """`Retry-After` (seconds or an HTTP-date), else `X-Rate-Limit-Window`, else 30 (CONTRACT
+    §3.4); at most a day, so a nonsense value cannot overflow a countdown."""
+    for wait in (
+        _int_header(response, "Retry-After"),
+        _http_date_wait(response.headers.get("Retry-After")),
+        _int_header(response, "X-Rate-Limit-Window"),
+    ):
+        if wait is not None and wait >= 0:
+            return min(float(wait), RateLimited.MAX_WAIT)
     return RateLimited.DEFAULT_WAIT
+
+
+def _http_date_wait(raw: str | None) -> float | None:
+    """Seconds until an HTTP-date (RFC 9110 `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`)."""
+    try:
+        when = email.utils.parsedate_to_datetime(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_body(response: requests.Response) -> tuple[str, str, str]:

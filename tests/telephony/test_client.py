@@ -1,6 +1,7 @@
 """The RingCentral client against sandbox faults: 429s, 5xx bursts, non-JSON bodies, timeouts,
 paging, client-side rate-limit groups, logging."""
 
+import email.utils
 import io
 import json
 import logging
@@ -8,6 +9,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -90,6 +92,30 @@ def test_429_with_no_headers_at_all_waits_30_seconds(ringcentral, alice):
     with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
         rc.extension_me()
     assert (limited.value.retry_after, limited.value.message) == (30, "Too Many Requests")
+
+
+def test_retry_after_as_an_http_date_waits_until_that_date(ringcentral, alice):
+    # given a 429 whose Retry-After is a date 45 s ahead (RFC 9110 allows either form)
+    when = datetime.now(UTC) + timedelta(seconds=45)
+    retry_after = email.utils.format_datetime(when, usegmt=True)
+    ringcentral.add_fault(
+        "http_error", path=ME, status=429, headers={"Retry-After": retry_after}, count=1
+    )
+    with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
+        rc.extension_me()
+    # then the wait is the time left until then, not the 60 s window or the 30 s default
+    assert 42 < limited.value.retry_after <= 45
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "1e30", "nan", "-5", "soon"])
+def test_a_nonsense_retry_after_is_a_bounded_wait_not_a_crash(ringcentral, alice, value):
+    # given a 429 whose rate-limit headers are not usable numbers
+    headers = {"Retry-After": value, "X-Rate-Limit-Remaining": value, "X-Rate-Limit-Window": "60"}
+    ringcentral.add_fault("http_error", path=ME, status=429, headers=headers, count=1)
+    with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
+        rc.extension_me()
+    # then the wait is the window (the next fallback), or at most a day for a huge number
+    assert limited.value.retry_after == (RateLimited.MAX_WAIT if value == "1e30" else 60)
 
 
 def test_a_short_retry_after_is_waited_out_once_in_a_web_request(ringcentral, alice):
