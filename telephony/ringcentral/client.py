@@ -354,7 +354,9 @@ class RingCentralClient:
                 bucket = group or limits.group
                 if rate_limit_key and bucket:
                     self.budget.penalize(rate_limit_key, bucket, wait=wait)
-                if not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
+                # A policy that may not sleep (ONCE: a revoke) never resends, even after "0 s".
+                may_wait = self.policy.max_rate_limit_sleep > 0
+                if may_wait and not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
                     response.close()
                     time.sleep(wait)
                     slept_for_limit = True

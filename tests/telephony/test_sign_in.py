@@ -346,6 +346,18 @@ def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client
     assert "_auth_user_id" not in client.session
 
 
+def test_logout_never_retries_a_revoke_even_when_told_to_retry_at_once(ringcentral, client):
+    # given RingCentral answers the revoke with 429 and Retry-After: 0
+    sign_in(client, ringcentral, ringcentral.user("101"))
+    ringcentral.add_fault("rate_limit", path="/restapi/oauth/revoke", retry_after=0)
+    # when she logs out
+    response = client.post("/logout/")
+    # then the revoke was sent once (RingCentral asks never to repeat it) and she is signed out
+    assert response.status_code == 302
+    assert [r["status"] for r in ringcentral.requests(path_prefix="/restapi/oauth/revoke")] == [429]
+    assert "_auth_user_id" not in client.session
+
+
 def test_logout_by_get_only_asks_and_changes_nothing(ringcentral, client):
     # given Alice signed in
     alice = ringcentral.user("101")
