@@ -118,6 +118,20 @@ def test_a_local_user_with_the_same_email_is_never_taken_over(ringcentral, clien
     assert not RingCentralConnection.objects.filter(user=local).exists()
 
 
+def test_first_sign_in_finds_a_free_username_when_both_usual_ones_are_taken(ringcentral, client):
+    # given local users already named after Alice's e-mail and after her extension id
+    alice = ringcentral.user("101")
+    agent(username=alice["email"].lower())
+    agent(username=f"rc{alice['extension_id']}")
+    # when Alice signs in for the first time
+    response = sign_in(client, ringcentral, alice)
+    # then she gets a user of her own with another free name, not an error
+    assert response.status_code == 302
+    user = signed_in_user(client)
+    assert user.username == f"rc{alice['extension_id']}-2"
+    assert User.objects.count() == 3
+
+
 def test_extension_an_admin_linked_beforehand_lands_on_that_user(ringcentral, client):
     # given an admin linked Ben's extension to an existing agent in the directory
     ben = ringcentral.user("102")
