@@ -332,6 +332,42 @@ def test_token_endpoint_error_ends_on_a_clear_page(
     nothing_stored(users_before)
 
 
+def test_profile_failure_after_the_tokens_were_granted_ends_that_ringcentral_session(
+    ringcentral, client
+):
+    # given RingCentral grants the tokens but then fails to return the extension
+    users_before = User.objects.count()
+    alice = ringcentral.user("101")
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), alice)
+    ringcentral.add_fault("http_error", path="/restapi/v1.0/account/~/extension/~", status=503)
+    # when the callback arrives
+    response = follow_callback(client, callback)
+    # then the page says so, nothing is stored, and the session we will never use is revoked
+    # (it would otherwise count against RingCentral's few parallel sessions per user)
+    assert response.status_code == 502
+    assert "Your RingCentral profile could not be read" in response.content.decode()
+    nothing_stored(users_before)
+    [session] = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert session["active"] is False
+
+
+def test_a_deactivated_user_is_refused_and_the_new_session_revoked(ringcentral, client):
+    # given Alice signed in once, then an admin deactivated her
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    user = signed_in_user(client)
+    client.post("/logout/")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    # when she signs in with RingCentral again
+    response = sign_in(client, ringcentral, alice)
+    # then she is refused, and neither RingCentral session is left open
+    assert response.status_code == 403
+    assert "This account is disabled" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    sessions = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert [s["active"] for s in sessions] == [False, False]
+
+
 def test_logout_revokes_the_ringcentral_session_and_ends_ours(ringcentral, client):
     # given Alice signed in
     alice = ringcentral.user("101")
