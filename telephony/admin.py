@@ -50,7 +50,18 @@ class RingCentralConnectionAdmin(admin.ModelAdmin):
     def has_add_permission(self, request) -> bool:
         return False  # connections come from signing in, or from RINGCENTRAL_JWT
 
-    @admin.action(description="Use for account-wide work (directory, everyone's presence)")
+    def has_change_permission(self, request, obj=None) -> bool:
+        # Read-only: a Save writes back every column as read, and if a refresh committed
+        # meanwhile that puts back a spent refresh token (the session ends at the next refresh).
+        return False
+
+    def has_designate_permission(self, request) -> bool:
+        return request.user.has_perm("telephony.change_ringcentralconnection")
+
+    @admin.action(
+        description="Use for account-wide work (directory, everyone's presence)",
+        permissions=["designate"],
+    )
     def designate_account_connection(self, request, queryset) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one connection.", messages.ERROR)

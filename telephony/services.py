@@ -25,13 +25,10 @@ def user_for_extension(*, extension: Extension):
 @transaction.atomic
 def user_create_from_extension(*, extension: Extension):
     """A new user in Agents with the extension's name, e-mail and number. The username is the
-    e-mail when free, else `rc<extension id>`; no password (they sign in with RingCentral)."""
-    User = get_user_model()
-    username = extension.email.lower()[:150]
-    if not username or User.objects.filter(username__iexact=username).exists():
-        username = f"rc{extension.id}"
-    user = User(
-        username=username,
+    e-mail when free, else `rc<extension id>` (then `rc<extension id>-2`, … while taken); no
+    password (they sign in with RingCentral)."""
+    user = get_user_model()(
+        username=_free_username(extension),
         first_name=extension.first_name[:150],
         last_name=extension.last_name[:150],
         email=extension.email,
@@ -41,6 +38,18 @@ def user_create_from_extension(*, extension: Extension):
     user.save()
     assign_role(user, AGENTS)
     return user
+
+
+def _free_username(extension: Extension) -> str:
+    User = get_user_model()
+    email = extension.email.lower()[:150]
+    fallback = f"rc{extension.id}"
+    candidates = [email] if email else []
+    candidates += [fallback, *(f"{fallback}-{n}" for n in range(2, 100))]
+    for name in candidates:
+        if not User.objects.filter(username__iexact=name).exists():
+            return name
+    raise RuntimeError(f"no free username for extension {extension.id}")
 
 
 @transaction.atomic

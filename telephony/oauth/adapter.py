@@ -10,7 +10,7 @@ from django.db import transaction
 
 from telephony import services, tokens
 from telephony.oauth.errors import sign_in_error_response
-from telephony.oauth.views import SignInFailed, SignInGrant
+from telephony.oauth.views import SignInFailed, SignInGrant, revoke_unused_grant
 
 
 def user_display(user) -> str:
@@ -53,19 +53,23 @@ class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
         account, or an extension an admin linked beforehand) or create one in Agents; then store
         the tokens in the vault. All in one transaction: a refusal stores nothing."""
         grant: SignInGrant = sociallogin.ringcentral_grant
-        with transaction.atomic():
-            if sociallogin.is_existing:
-                user = sociallogin.user
-            else:
-                user = services.user_for_extension(extension=grant.extension)
-            if not user.is_active:
-                raise ImmediateHttpResponse(sign_in_error_response(request, "inactive"))
-            if not sociallogin.is_existing:
-                sociallogin.connect(request, user)
-            services.extension_link_user(extension=grant.extension, user=user)
-            tokens.connection_save_sign_in(
-                user=user, tokens=grant.tokens, extension=grant.extension
-            )
+        try:
+            with transaction.atomic():
+                if sociallogin.is_existing:
+                    user = sociallogin.user
+                else:
+                    user = services.user_for_extension(extension=grant.extension)
+                if not user.is_active:
+                    raise ImmediateHttpResponse(sign_in_error_response(request, "inactive"))
+                if not sociallogin.is_existing:
+                    sociallogin.connect(request, user)
+                services.extension_link_user(extension=grant.extension, user=user)
+                tokens.connection_save_sign_in(
+                    user=user, tokens=grant.tokens, extension=grant.extension
+                )
+        except BaseException:
+            revoke_unused_grant(grant.tokens)
+            raise
 
     def on_authentication_error(
         self, request, provider, error=None, exception=None, extra_context=None

@@ -23,6 +23,7 @@ from telephony.ringcentral.client import TOKEN_PATH, WEB, GrantedToken, RingCent
 from telephony.ringcentral.errors import AuthRevoked, RateLimited, RingCentralError
 from telephony.ringcentral.ratelimit import user_key
 from telephony.ringcentral.types import Extension, TokenSet
+from telephony.tokens import revoke_quietly
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,12 @@ class SignInFailed(OAuth2Error):
         if isinstance(exc, AuthRevoked) and step == "token":
             return cls("code_rejected", exc.message + code)
         return cls(f"{step}_failed", exc.message + code)
+
+
+def revoke_unused_grant(tokens: TokenSet) -> None:
+    """A sign-in that fails after RingCentral granted tokens ends that session (one try):
+    nothing will ever use it, and RingCentral allows a user only a few parallel sessions."""
+    revoke_quietly(token=tokens.refresh_token or tokens.access_token)
 
 
 class RingCentralOAuth2Client(OAuth2Client):
@@ -97,6 +104,7 @@ class RingCentralOAuth2Adapter(OAuth2Adapter):
                 if not extension.account_id:
                     extension = replace(extension, account_id=ringcentral.account_id())
         except RingCentralError as exc:
+            revoke_unused_grant(self.tokens)
             raise SignInFailed.from_error(exc, step="profile") from exc
         login = self.get_provider().sociallogin_from_response(request, asdict(extension))
         login.ringcentral_grant = SignInGrant(tokens=self.tokens, extension=extension)

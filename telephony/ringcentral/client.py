@@ -17,11 +17,14 @@ tasks (`TASK`) also raise it and retry themselves with its `retry_after` as the 
 
 from __future__ import annotations
 
+import email.utils
 import logging
+import math
 import random
 import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import IO, Any
 from urllib.parse import urljoin, urlsplit
 
@@ -204,13 +207,18 @@ class RingCentralClient:
         """Every record of a paged list, following `navigation.nextPage` until it is absent."""
         url: str | None = path
         query: Mapping[str, Any] | None = params
+        fetched: set[str] = set()
         while url:
+            if url in fetched:
+                # A nextPage naming a page already read would page forever.
+                raise ProviderError("paged response's nextPage repeats a page", path=_path(url))
+            fetched.add(url)
             page = _json(self._send("GET", url, params=query), "GET", _path(url))
             records = page.get("records")
             if not isinstance(records, list):
                 raise ProviderError("paged response has no records list", path=_path(url))
             yield from records
-            url = ((page.get("navigation") or {}).get("nextPage") or {}).get("uri")
+            url = _next_page(page, path=_path(url))
             query = None  # the next-page URI carries the query
 
     def download(self, url: str, into: IO[bytes], *, max_bytes: int) -> Download:
@@ -346,7 +354,9 @@ class RingCentralClient:
                 bucket = group or limits.group
                 if rate_limit_key and bucket:
                     self.budget.penalize(rate_limit_key, bucket, wait=wait)
-                if not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
+                # A policy that may not sleep (ONCE: a revoke) never resends, even after "0 s".
+                may_wait = self.policy.max_rate_limit_sleep > 0
+                if may_wait and not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
                     response.close()
                     time.sleep(wait)
                     slept_for_limit = True
@@ -400,6 +410,16 @@ def _path(url: str) -> str:
     return urlsplit(url).path or url
 
 
+def _next_page(page: dict, *, path: str) -> str | None:
+    """`navigation.nextPage.uri`, or None on the last page."""
+    navigation = page.get("navigation")
+    next_page = navigation.get("nextPage") if isinstance(navigation, dict) else None
+    uri = next_page.get("uri") if isinstance(next_page, dict) else None
+    if uri is not None and not isinstance(uri, str):
+        raise ProviderError("paged response's nextPage has no usable uri", path=path)
+    return uri or None
+
+
 def _json(response: requests.Response, method: str, path: str) -> dict:
     try:
         body = response.json()
@@ -418,9 +438,10 @@ def _json(response: requests.Response, method: str, path: str) -> dict:
 def _int_header(response: requests.Response, name: str) -> int | None:
     raw = response.headers.get(name)
     try:
-        return int(float(raw)) if raw is not None else None
+        value = float(raw) if raw is not None else None
     except ValueError:
         return None
+    return int(value) if value is not None and math.isfinite(value) else None
 
 
 def _rate_limit_info(response: requests.Response) -> RateLimitInfo:
@@ -445,12 +466,27 @@ def _never_sent(exc: requests.RequestException) -> bool:
 
 
 def _retry_after(response: requests.Response) -> float:
-    """`Retry-After` (seconds), else `X-Rate-Limit-Window`, else 30 (CONTRACT §3.4)."""
-    for name in ("Retry-After", "X-Rate-Limit-Window"):
-        value = _int_header(response, name)
-        if value is not None and value >= 0:
-            return float(value)
+    """`Retry-After` (seconds or an HTTP-date), else `X-Rate-Limit-Window`, else 30 (CONTRACT
+    §3.4); at most a day, so a nonsense value cannot overflow a countdown."""
+    for wait in (
+        _int_header(response, "Retry-After"),
+        _http_date_wait(response.headers.get("Retry-After")),
+        _int_header(response, "X-Rate-Limit-Window"),
+    ):
+        if wait is not None and wait >= 0:
+            return min(float(wait), RateLimited.MAX_WAIT)
     return RateLimited.DEFAULT_WAIT
+
+
+def _http_date_wait(raw: str | None) -> float | None:
+    """Seconds until an HTTP-date (RFC 9110 `Retry-After: Wed, 21 Oct 2015 07:28:00 GMT`)."""
+    try:
+        when = email.utils.parsedate_to_datetime(raw) if raw else None
+    except (TypeError, ValueError):
+        return None
+    if when is None or when.tzinfo is None:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 def _error_body(response: requests.Response) -> tuple[str, str, str]:

@@ -42,10 +42,11 @@ class RingCentralError(Exception):
 
 class RateLimited(RingCentralError):
     """Too many requests in a rate-limit group. `retry_after` is the wait in seconds, from
-    `Retry-After`, else `X-Rate-Limit-Window`, else 30. `held_back` is True when our own
-    limiter refused before sending anything (RingCentral never saw the request)."""
+    `Retry-After`, else `X-Rate-Limit-Window`, else 30 (at most a day). `held_back` is True
+    when our own limiter refused before sending anything (RingCentral never saw the request)."""
 
     DEFAULT_WAIT = 30.0
+    MAX_WAIT = 86400.0
 
     def __init__(
         self,

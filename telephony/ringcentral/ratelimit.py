@@ -133,6 +133,35 @@ return '0'
 """
 
 
+# Atomically record what RingCentral said is left. Within the window we recorded first, keep
+# the lower count: an answer counts only the requests before it, not those other callers reserved
+# and sent since, and a late answer may carry an older, higher count. A new window starts over
+# from RingCentral's count. Never shortens the key's life (a running penalty lives in it too).
+_OBSERVE = """
+local now, remaining, window = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local reset = tonumber(redis.call('HGET', KEYS[1], 'reset_at') or '0')
+local current = tonumber(redis.call('HGET', KEYS[1], 'remaining') or '-1')
+if reset > now and current >= 0 then
+  if remaining < current then redis.call('HSET', KEYS[1], 'remaining', remaining) end
+else
+  redis.call('HSET', KEYS[1], 'remaining', remaining, 'reset_at', now + window)
+end
+local ttl = math.floor(window * 2 + 60)
+if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+return 0
+"""
+
+# Atomically start or lengthen a penalty (never shorten one a concurrent 429 set).
+_PENALIZE = """
+local now, wait = tonumber(ARGV[1]), tonumber(ARGV[2])
+local blocked = tonumber(redis.call('HGET', KEYS[1], 'blocked_until') or '0')
+if now + wait > blocked then redis.call('HSET', KEYS[1], 'blocked_until', now + wait) end
+local ttl = math.floor(wait + 120)
+if redis.call('TTL', KEYS[1]) < ttl then redis.call('EXPIRE', KEYS[1], ttl) end
+return 0
+"""
+
+
 class RateLimitBudget:
     """Per-(user, group) budgets in Redis. Fails open: if Redis cannot be reached the call goes
     ahead (RingCentral still enforces its limits; we only lose the early warning)."""
@@ -141,6 +170,8 @@ class RateLimitBudget:
         self._client = _redis(url or settings.REDIS_URL)
         self._prefix = prefix
         self._reserve = self._client.register_script(_RESERVE)
+        self._observe = self._client.register_script(_OBSERVE)
+        self._penalize = self._client.register_script(_PENALIZE)
 
     def _key(self, owner: str, group: str) -> str:
         return f"{self._prefix}{owner}:{group}"
@@ -157,26 +188,17 @@ class RateLimitBudget:
 
     def observe(self, owner: str, group: str, *, remaining: int, window: int) -> None:
         """Record what RingCentral said is left in the group's window."""
-        now = time.time()
-        key = self._key(owner, group)
         try:
-            pipe = self._client.pipeline()
-            pipe.hset(key, mapping={"remaining": max(0, remaining), "reset_at": now + window})
-            pipe.expire(key, int(window) * 2 + 60)
-            pipe.execute()
+            self._observe(
+                keys=[self._key(owner, group)], args=[time.time(), max(0, remaining), window]
+            )
         except redis.RedisError:
             logger.warning("rate-limit budget unavailable (Redis); not recorded")
 
     def penalize(self, owner: str, group: str, *, wait: float) -> None:
         """RingCentral answered 429: send nothing more in this group until the wait is over."""
-        until = time.time() + wait
-        key = self._key(owner, group)
         try:
-            current = float(self._client.hget(key, "blocked_until") or 0)
-            pipe = self._client.pipeline()
-            pipe.hset(key, "blocked_until", max(current, until))
-            pipe.expire(key, int(wait) + 120)
-            pipe.execute()
+            self._penalize(keys=[self._key(owner, group)], args=[time.time(), wait])
         except redis.RedisError:
             logger.warning("rate-limit budget unavailable (Redis); penalty not recorded")
 

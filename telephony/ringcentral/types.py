@@ -7,6 +7,8 @@ from typing import Any, Protocol
 
 from telephony.ringcentral.errors import ProviderError
 
+MAX_TOKEN_LIFETIME = 10 * 365 * 86400  # seconds; RingCentral's longest is 30 days
+
 
 def _str(value: Any) -> str:
     return "" if value is None else str(value)
@@ -35,6 +37,10 @@ class TokenSet:
             refresh_expires = int(refresh_expires) if refresh_expires is not None else None
         except (TypeError, ValueError) as exc:
             raise ProviderError("token response has a non-numeric lifetime", status=200) from exc
+        # Without a lifetime every use would refresh again; a huge one is no storable date.
+        for lifetime in (expires_in, refresh_expires):
+            if lifetime is not None and not 0 < lifetime <= MAX_TOKEN_LIFETIME:
+                raise ProviderError(f"token response has a lifetime of {lifetime} s", status=200)
         return cls(
             access_token=str(data["access_token"]),
             expires_in=expires_in,

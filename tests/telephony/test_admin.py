@@ -1,6 +1,12 @@
+import threading
+import time
+
 import pytest
+from django.db import connections, transaction
 from django.urls import reverse
 
+from telephony import crypto
+from telephony.locks import connection_lock_for_token_change
 from telephony.models import RingCentralConnection, RingCentralExtension
 from tests.factories import UserFactory, agent
 from tests.telephony.vault import ACCESS, REFRESH, stored_connection
@@ -31,6 +37,41 @@ def test_admin_shows_connection_state_and_never_a_token(admin_client):
             assert secret not in html
     assert "Access token expires at" in detail.content.decode()
     assert "Is account connection" in detail.content.decode()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_saving_the_admin_page_during_a_refresh_never_puts_back_the_spent_tokens(admin_client):
+    # given a refresh in progress: it holds the row lock while RingCentral answers
+    connection = stored_connection(agent(username="ann"))
+    locked, done = threading.Event(), threading.Event()
+
+    def refresh() -> None:
+        try:
+            with transaction.atomic():
+                row = connection_lock_for_token_change(connection_id=connection.pk)
+                locked.set()
+                time.sleep(1)
+                row.access_token_ciphertext = crypto.encrypt("rotated-access")
+                row.refresh_token_ciphertext = crypto.encrypt("rotated-refresh")
+                row.save()
+        finally:
+            connections.close_all()
+            done.set()
+
+    threading.Thread(target=refresh).start()
+    assert locked.wait(5)
+    # when an admin presses Save on the connection's page meanwhile
+    response = admin_client.post(
+        reverse("admin:telephony_ringcentralconnection_change", args=[connection.pk]),
+        {"_save": "Save"},
+    )
+    assert done.wait(5)
+    # then the page is read-only, and the rotated pair the refresh saved is still there (the
+    # old refresh token is spent: writing it back would end the session at the next refresh)
+    assert response.status_code == 403
+    stored = RingCentralConnection.objects.get()
+    assert crypto.decrypt(stored.refresh_token_ciphertext) == "rotated-refresh"
+    assert crypto.decrypt(stored.access_token_ciphertext) == "rotated-access"
 
 
 def test_admin_designates_exactly_one_account_connection(admin_client):
@@ -77,3 +118,18 @@ def test_admin_offers_no_allauth_app_or_token_pages(admin_client):
     assert "Social applications" not in index
     assert "Social application tokens" not in index
     assert "Social accounts" in index
+
+
+def test_staff_who_may_only_view_connections_cannot_designate_one(client):
+    from django.contrib.auth.models import Permission
+
+    viewer = UserFactory(is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_ringcentralconnection"))
+    client.force_login(viewer)
+    connection = stored_connection(agent())
+    url = reverse("admin:telephony_ringcentralconnection_changelist")
+    assert client.get(url).status_code == 200
+    client.post(
+        url, {"action": "designate_account_connection", "_selected_action": [connection.pk]}
+    )
+    assert not RingCentralConnection.objects.filter(is_account_connection=True).exists()

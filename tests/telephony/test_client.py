@@ -1,15 +1,22 @@
 """The RingCentral client against sandbox faults: 429s, 5xx bursts, non-JSON bodies, timeouts,
 paging, client-side rate-limit groups, logging."""
 
+import email.utils
 import io
+import json
 import logging
+import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.test import Client
 
 from telephony.models import RingCentralConnection
-from telephony.ringcentral.client import TASK, WEB, RetryPolicy
+from telephony.ringcentral.client import TASK, WEB, GrantedToken, RetryPolicy, RingCentralClient
 from telephony.ringcentral.errors import (
     InvalidRequest,
     NotFound,
@@ -85,6 +92,30 @@ def test_429_with_no_headers_at_all_waits_30_seconds(ringcentral, alice):
     with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
         rc.extension_me()
     assert (limited.value.retry_after, limited.value.message) == (30, "Too Many Requests")
+
+
+def test_retry_after_as_an_http_date_waits_until_that_date(ringcentral, alice):
+    # given a 429 whose Retry-After is a date 45 s ahead (RFC 9110 allows either form)
+    when = datetime.now(UTC) + timedelta(seconds=45)
+    retry_after = email.utils.format_datetime(when, usegmt=True)
+    ringcentral.add_fault(
+        "http_error", path=ME, status=429, headers={"Retry-After": retry_after}, count=1
+    )
+    with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
+        rc.extension_me()
+    # then the wait is the time left until then, not the 60 s window or the 30 s default
+    assert 42 < limited.value.retry_after <= 45
+
+
+@pytest.mark.parametrize("value", ["inf", "1e400", "1e30", "nan", "-5", "soon"])
+def test_a_nonsense_retry_after_is_a_bounded_wait_not_a_crash(ringcentral, alice, value):
+    # given a 429 whose rate-limit headers are not usable numbers
+    headers = {"Retry-After": value, "X-Rate-Limit-Remaining": value, "X-Rate-Limit-Window": "60"}
+    ringcentral.add_fault("http_error", path=ME, status=429, headers=headers, count=1)
+    with client_for_user(alice.user) as rc, pytest.raises(RateLimited) as limited:
+        rc.extension_me()
+    # then the wait is the window (the next fallback), or at most a day for a huge number
+    assert limited.value.retry_after == (RateLimited.MAX_WAIT if value == "1e30" else 60)
 
 
 def test_a_short_retry_after_is_waited_out_once_in_a_web_request(ringcentral, alice):
@@ -255,6 +286,51 @@ def test_paging_follows_next_page_over_several_pages(ringcentral, alice):
         str(n) for n in range(1, -(-len(expected) // 2) + 1)
     ]
     assert len(pages) >= 3
+
+
+@contextmanager
+def json_server(answer) -> Iterator[tuple[str, list[str]]]:
+    """A stand-in RingCentral answering every GET with `answer(hits)` (a dict, as JSON), for
+    answers the sandbox never gives. Yields its URL and the paths it was asked for."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            body = json.dumps(answer(hits)).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}", hits
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_next_page_that_repeats_a_page_stops_paging_with_provider_error():
+    # given a server whose nextPage keeps naming the same page (it stops after 20, to end a
+    # looping client)
+    page_two = "/restapi/v1.0/account/~/extension?page=2"
+
+    def answer(hits: list[str]) -> dict:
+        navigation = {"nextPage": {"uri": page_two}} if len(hits) < 20 else {}
+        return {"records": [{"id": len(hits)}], "navigation": navigation}
+
+    with json_server(answer) as (url, hits):
+        rc = RingCentralClient(auth=GrantedToken("t", rate_limit_key="loop"), server=url)
+        # when every record is listed, then it stops as soon as a page comes round again
+        with rc, pytest.raises(ProviderError, match="nextPage repeats"):
+            list(rc.records("/restapi/v1.0/account/~/extension"))
+    assert hits == ["/restapi/v1.0/account/~/extension", page_two]
 
 
 def test_streamed_download_writes_the_body_and_refuses_oversize(ringcentral, alice, settings):

@@ -118,6 +118,20 @@ def test_a_local_user_with_the_same_email_is_never_taken_over(ringcentral, clien
     assert not RingCentralConnection.objects.filter(user=local).exists()
 
 
+def test_first_sign_in_finds_a_free_username_when_both_usual_ones_are_taken(ringcentral, client):
+    # given local users already named after Alice's e-mail and after her extension id
+    alice = ringcentral.user("101")
+    agent(username=alice["email"].lower())
+    agent(username=f"rc{alice['extension_id']}")
+    # when Alice signs in for the first time
+    response = sign_in(client, ringcentral, alice)
+    # then she gets a user of her own with another free name, not an error
+    assert response.status_code == 302
+    user = signed_in_user(client)
+    assert user.username == f"rc{alice['extension_id']}-2"
+    assert User.objects.count() == 3
+
+
 def test_extension_an_admin_linked_beforehand_lands_on_that_user(ringcentral, client):
     # given an admin linked Ben's extension to an existing agent in the directory
     ben = ringcentral.user("102")
@@ -318,6 +332,42 @@ def test_token_endpoint_error_ends_on_a_clear_page(
     nothing_stored(users_before)
 
 
+def test_profile_failure_after_the_tokens_were_granted_ends_that_ringcentral_session(
+    ringcentral, client
+):
+    # given RingCentral grants the tokens but then fails to return the extension
+    users_before = User.objects.count()
+    alice = ringcentral.user("101")
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), alice)
+    ringcentral.add_fault("http_error", path="/restapi/v1.0/account/~/extension/~", status=503)
+    # when the callback arrives
+    response = follow_callback(client, callback)
+    # then the page says so, nothing is stored, and the session we will never use is revoked
+    # (it would otherwise count against RingCentral's few parallel sessions per user)
+    assert response.status_code == 502
+    assert "Your RingCentral profile could not be read" in response.content.decode()
+    nothing_stored(users_before)
+    [session] = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert session["active"] is False
+
+
+def test_a_deactivated_user_is_refused_and_the_new_session_revoked(ringcentral, client):
+    # given Alice signed in once, then an admin deactivated her
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    user = signed_in_user(client)
+    client.post("/logout/")
+    User.objects.filter(pk=user.pk).update(is_active=False)
+    # when she signs in with RingCentral again
+    response = sign_in(client, ringcentral, alice)
+    # then she is refused, and neither RingCentral session is left open
+    assert response.status_code == 403
+    assert "This account is disabled" in response.content.decode()
+    assert "_auth_user_id" not in client.session
+    sessions = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert [s["active"] for s in sessions] == [False, False]
+
+
 def test_logout_revokes_the_ringcentral_session_and_ends_ours(ringcentral, client):
     # given Alice signed in
     alice = ringcentral.user("101")
@@ -343,6 +393,18 @@ def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client
     assert response.status_code == 302
     assert [r["status"] for r in ringcentral.requests(path_prefix="/restapi/oauth/revoke")] == [503]
     assert RingCentralConnection.objects.get().status == "signed_out"
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_never_retries_a_revoke_even_when_told_to_retry_at_once(ringcentral, client):
+    # given RingCentral answers the revoke with 429 and Retry-After: 0
+    sign_in(client, ringcentral, ringcentral.user("101"))
+    ringcentral.add_fault("rate_limit", path="/restapi/oauth/revoke", retry_after=0)
+    # when she logs out
+    response = client.post("/logout/")
+    # then the revoke was sent once (RingCentral asks never to repeat it) and she is signed out
+    assert response.status_code == 302
+    assert [r["status"] for r in ringcentral.requests(path_prefix="/restapi/oauth/revoke")] == [429]
     assert "_auth_user_id" not in client.session
 
 

@@ -6,6 +6,8 @@ from django.db import connection as db
 from telephony import crypto
 from telephony.apps import check_token_keys
 from telephony.models import RingCentralConnection
+from telephony.ringcentral.errors import ProviderError
+from telephony.ringcentral.types import TokenSet
 from telephony.tokens import (
     ConnectionNeedsSignIn,
     NoAccountConnection,
@@ -130,3 +132,32 @@ def test_designating_an_account_connection_moves_the_flag():
         )
     ) == [second.pk]
     assert account_connection_get() == second
+
+
+def token_json(**lifetimes) -> dict:
+    return {"access_token": ACCESS, "refresh_token": REFRESH, "token_type": "bearer", **lifetimes}
+
+
+@pytest.mark.parametrize(
+    "lifetimes",
+    [
+        {},
+        {"expires_in": 0},
+        {"expires_in": -5},
+        {"expires_in": 10**12},
+        {"expires_in": 3600, "refresh_token_expires_in": 10**15},
+        {"expires_in": 3600, "refresh_token_expires_in": -1},
+    ],
+    ids=["missing", "zero", "negative", "huge", "huge-refresh", "negative-refresh"],
+)
+def test_a_token_answer_with_an_impossible_lifetime_is_a_provider_error(lifetimes):
+    # A missing or zero lifetime would make every use refresh again; a huge one cannot be
+    # stored as a date. Either is RingCentral misbehaving, not something to save.
+    with pytest.raises(ProviderError, match="lifetime"):
+        TokenSet.from_json(token_json(**lifetimes))
+
+
+def test_a_token_answer_with_usual_lifetimes_is_read():
+    tokens = TokenSet.from_json(token_json(expires_in=3600, refresh_token_expires_in=604800))
+    assert (tokens.expires_in, tokens.refresh_token_expires_in) == (3600, 604800)
+    assert TokenSet.from_json(token_json(expires_in="7199")).refresh_token_expires_in is None
