@@ -123,7 +123,9 @@ CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
         "CONFIG": {
-            "hosts": [REDIS_URL],
+            # Longer than channels-redis's 5 s blocking pop: redis-py 8 reads with a 5 s
+            # timeout by default, which killed every idle WebSocket after about 5 s.
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30, "socket_connect_timeout": 5}],
             "prefix": env_str("CHANNELS_PREFIX") or "callboard",
             "capacity": 1000,
             "expiry": 60,

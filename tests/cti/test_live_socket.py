@@ -78,3 +78,17 @@ async def test_user_never_receives_another_users_event(asgi_server):
             await asyncio.wait_for(alice_socket.recv(), 0.5)
     assert bob_first == for_bob
     assert alice_first == for_alice
+
+
+async def test_an_idle_socket_stays_open_and_still_receives(asgi_server):
+    # redis-py's default 5 s read timeout equals channels-redis's 5 s blocking pop: without a
+    # longer socket timeout, every idle socket died with "Timeout reading from ..." after ~5 s.
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    async with await connect(asgi_server, cookie) as socket:
+        with pytest.raises(asyncio.TimeoutError):
+            await asyncio.wait_for(socket.recv(), 12)  # idle longer than two blocking pops
+        event = {"type": "notice", "level": "info", "code": "later", "message": "Still here"}
+        await sync_to_async(publish)(groups=[user_group(user.pk)], event=event)
+        received = json.loads(await asyncio.wait_for(socket.recv(), 5))
+    assert received == event
