@@ -29,6 +29,7 @@ from telephony.ringcentral.errors import AuthRevoked, ProviderError, RingCentral
 from telephony.ringcentral.types import Extension, TokenSet
 
 logger = logging.getLogger(__name__)
+REVOKE_TIMEOUT = 3.0  # seconds
 
 Status = RingCentralConnection.Status
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL: lock_timeout expired
@@ -304,7 +305,8 @@ def connection_sign_out(*, user) -> None:
 
 def revoke_quietly(*, token: str) -> None:
     try:
-        with RingCentralClient(policy=ONCE) as client:
+        # Short: this runs in the logout request, and nobody waits for a revoke's answer.
+        with RingCentralClient(policy=ONCE, timeout=REVOKE_TIMEOUT) as client:
             client.revoke(token=token)
     except RingCentralError as exc:
         logger.info("RingCentral revoke failed, ignored as the API asks: %s", exc)

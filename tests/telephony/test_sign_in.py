@@ -1,5 +1,6 @@
 """Sign in with RingCentral against the sandbox: the flow, linking, and every way it can fail."""
 
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -405,6 +406,19 @@ def test_logout_never_retries_a_revoke_even_when_told_to_retry_at_once(ringcentr
     # then the revoke was sent once (RingCentral asks never to repeat it) and she is signed out
     assert response.status_code == 302
     assert [r["status"] for r in ringcentral.requests(path_prefix="/restapi/oauth/revoke")] == [429]
+    assert "_auth_user_id" not in client.session
+
+
+def test_logout_does_not_wait_long_for_a_slow_revoke(ringcentral, client, monkeypatch):
+    # given a RingCentral that takes 5 s to answer the revoke
+    monkeypatch.setattr("telephony.tokens.REVOKE_TIMEOUT", 0.5)
+    sign_in(client, ringcentral, ringcentral.user("101"))
+    ringcentral.add_fault("latency", path="/restapi/oauth/revoke", seconds=5)
+    # when she logs out, the page answers after the revoke's short timeout, signed out
+    started = time.monotonic()
+    response = client.post("/logout/")
+    assert time.monotonic() - started < 3
+    assert response.status_code == 302
     assert "_auth_user_id" not in client.session
 
 
