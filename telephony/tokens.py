@@ -352,15 +352,23 @@ def account_connection_get() -> RingCentralConnection:
 
 
 def connection_designate_account(*, connection_id: int) -> RingCentralConnection:
-    """Make this connection the account connection (and no other)."""
-    with transaction.atomic():
-        RingCentralConnection.objects.filter(is_account_connection=True).exclude(
-            pk=connection_id
-        ).update(is_account_connection=False)
-        connection = connection_lock_for_token_change(connection_id=connection_id)
-        connection.is_account_connection = True
-        connection.save(update_fields=["is_account_connection", "updated_at"])
-    return connection
+    """Make this connection the account connection (and no other). Two designations at once
+    both find no other to unset; the unique constraint refuses the second, which then tries
+    again and sees the first: the last one wins."""
+    for attempt in range(3):
+        try:
+            with transaction.atomic():
+                RingCentralConnection.objects.filter(is_account_connection=True).exclude(
+                    pk=connection_id
+                ).update(is_account_connection=False)
+                connection = connection_lock_for_token_change(connection_id=connection_id)
+                connection.is_account_connection = True
+                connection.save(update_fields=["is_account_connection", "updated_at"])
+            return connection
+        except IntegrityError:
+            if attempt == 2:
+                raise
+    raise AssertionError("unreachable")
 
 
 # --- key rotation -------------------------------------------------------------------------

@@ -133,3 +133,41 @@ def test_staff_who_may_only_view_connections_cannot_designate_one(client):
         url, {"action": "designate_account_connection", "_selected_action": [connection.pk]}
     )
     assert not RingCentralConnection.objects.filter(is_account_connection=True).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_designations_at_once_leave_exactly_one_account_connection(monkeypatch):
+    # given two admins designating two different connections at the same moment: both have
+    # unset the other flags (none yet) before either sets its own
+    from telephony import tokens
+
+    first, second = stored_connection(agent()), stored_connection(agent())
+    both_unset = threading.Barrier(2, timeout=5)
+    waited: set[int] = set()
+    lock = tokens.connection_lock_for_token_change
+
+    def lock_after_both_unset(*, connection_id):
+        if connection_id not in waited:
+            waited.add(connection_id)
+            both_unset.wait()
+        return lock(connection_id=connection_id)
+
+    monkeypatch.setattr(tokens, "connection_lock_for_token_change", lock_after_both_unset)
+    errors = []
+
+    def designate(connection_id: int) -> None:
+        try:
+            tokens.connection_designate_account(connection_id=connection_id)
+        except Exception as exc:
+            errors.append(exc)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=designate, args=(c.pk,)) for c in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    # then neither failed, and exactly one is the account connection
+    assert errors == []
+    assert RingCentralConnection.objects.filter(is_account_connection=True).count() == 1
