@@ -55,6 +55,13 @@ class RingCentralConnectionAdmin(admin.ModelAdmin):
         # meanwhile that puts back a spent refresh token (the session ends at the next refresh).
         return False
 
+    def delete_model(self, request, obj) -> None:
+        tokens.connection_delete(connection_id=obj.pk)
+
+    def delete_queryset(self, request, queryset) -> None:
+        for connection_id in queryset.values_list("pk", flat=True):
+            tokens.connection_delete(connection_id=connection_id)
+
     def has_designate_permission(self, request) -> bool:
         return request.user.has_perm("telephony.change_ringcentralconnection")
 

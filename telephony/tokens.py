@@ -303,6 +303,17 @@ def connection_sign_out(*, user) -> None:
         revoke_quietly(token=token)
 
 
+def connection_delete(*, connection_id: int) -> None:
+    """Delete a connection and end its RingCentral session (once, after commit, errors
+    ignored), so no session outlives the row that could have used it."""
+    with transaction.atomic():
+        connection = connection_lock_for_token_change(connection_id=connection_id)
+        token = _any_token(connection)
+        connection.delete()
+        if token:
+            transaction.on_commit(lambda: revoke_quietly(token=token))
+
+
 def revoke_quietly(*, token: str) -> None:
     try:
         # Short: this runs in the logout request, and nobody waits for a revoke's answer.

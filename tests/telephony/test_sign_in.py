@@ -464,3 +464,26 @@ def test_without_a_configured_app_the_sign_in_page_says_so(settings, client):
     assert "Sign in with RingCentral" not in login_page
     assert response.status_code == 503
     assert "Sign in with RingCentral is not set up" in response.content.decode()
+
+
+def test_deleting_a_connection_in_admin_ends_its_ringcentral_session(
+    ringcentral, client, django_capture_on_commit_callbacks
+):
+    # given Alice signed in with RingCentral
+    alice = ringcentral.user("101")
+    sign_in(client, ringcentral, alice)
+    connection = RingCentralConnection.objects.get()
+    # when an admin deletes her connection in Django admin
+    admin = Client()
+    admin.force_login(
+        get_user_model().objects.create(username="root", is_staff=True, is_superuser=True)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        response = admin.post(
+            f"/admin/telephony/ringcentralconnection/{connection.pk}/delete/", {"post": "yes"}
+        )
+    # then the row is gone and so is the RingCentral session it held
+    assert response.status_code == 302
+    assert not RingCentralConnection.objects.exists()
+    [session] = ringcentral.sessions(extension_id=alice["extension_id"])
+    assert session["active"] is False
