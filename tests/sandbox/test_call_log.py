@@ -184,6 +184,11 @@ def test_paging_with_navigation_and_per_page_max(sandbox, alice_api):
     assert len(page2["records"]) == 1
     assert "nextPage" not in page2["navigation"]
     assert {r["id"] for r in page1["records"]}.isdisjoint(r["id"] for r in page2["records"])
+    # As in RingCentral's call-log examples (CONTRACT §7.1): no totals and no lastPage, so a
+    # client has to follow navigation.nextPage.
+    assert page1["paging"] == {"page": 1, "perPage": 2, "pageStart": 0, "pageEnd": 1}
+    assert page2["paging"] == {"page": 2, "perPage": 2, "pageStart": 2, "pageEnd": 2}
+    assert sorted(page2["navigation"]) == ["firstPage", "previousPage"]
     everything = assert_valid(alice_api.get(CALL_LOG, params={"perPage": "max"}))
     assert (len(everything["records"]), everything["paging"]["perPage"]) == (3, 1000)
     capped = assert_valid(alice_api.get(CALL_LOG, params={"perPage": 5000}))
