@@ -98,6 +98,10 @@ def test_an_answered_inbound_call_in_the_simple_view(sandbox, alice_api):
     }
     assert 42000 <= record["durationMs"] < 43000
     assert body["paging"]["page"] == 1 and "nextPage" not in body["navigation"]
+    # Call-log times are whole seconds ("2023-06-06T23:07:20.000Z" in every official sample).
+    assert record["startTime"].endswith(".000Z")
+    detailed = assert_valid(alice_api.get(CALL_LOG, params={"view": "Detailed"}))["records"][0]
+    assert {leg["startTime"] for leg in detailed["legs"]} == {record["startTime"]}
 
 
 def test_the_detailed_view_has_legs_billing_and_modification_time(sandbox, alice_api):
