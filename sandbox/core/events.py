@@ -13,6 +13,7 @@ Publishing, from any handler or timer (never awaits)::
 
 import json
 import re
+import secrets
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -92,7 +93,11 @@ class EventType(ABC):
 
     Subclass and override `event_path()` (and `render()` to filter or reshape the body);
     override `parse()` for filters of another shape (see the subscription reminder).
+    `numeric_uuid` gives the envelopes RingCentral's numeric `uuid` strings (telephony
+    sessions) instead of the RFC 4122 form.
     """
+
+    numeric_uuid = False
 
     def __init__(
         self,
@@ -211,9 +216,24 @@ class EventTypes:
         raise FilterError(raw)
 
 
-def envelope(*, event: str, subscription_id: str, owner_id: str, body: dict, now: float) -> dict:
+def notification_uuid(numeric: bool = False) -> str:
+    """A notification's `uuid`: `"4654793329359724763"` (a positive 63-bit number, as in the
+    recorded telephony streams) or `"045b81dc-9f73-4864-84de-08aa6324a7f5"` (presence and
+    message samples)."""
+    return str(secrets.randbits(63) or 1) if numeric else str(uuid.uuid4())
+
+
+def envelope(
+    *,
+    event: str,
+    subscription_id: str,
+    owner_id: str,
+    body: dict,
+    now: float,
+    numeric_uuid: bool = False,
+) -> dict:
     return {
-        "uuid": str(uuid.uuid4()),
+        "uuid": notification_uuid(numeric_uuid),
         "event": event,
         "timestamp": iso(now),
         "subscriptionId": subscription_id,
@@ -252,6 +272,7 @@ class EventBus:
                 owner_id=sub.owner_id,
                 body=best.body,
                 now=now,
+                numeric_uuid=event_type.numeric_uuid,
             )
             world.platform.delivery.enqueue(world, sub, note)
             queued += 1

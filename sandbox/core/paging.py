@@ -35,9 +35,13 @@ def paginate(
     per_page: int,
     base_uri: str,
     query_items: list[tuple[str, str]],
+    totals: bool = True,
 ) -> dict[str, Any]:
     """Slice `items` and build `uri`, `records`, `paging`, `navigation`. `query_items` are the
-    request's query parameters other than page/perPage, kept in every navigation URI."""
+    request's query parameters other than page/perPage, kept in every navigation URI.
+
+    `totals=False` leaves out `totalPages`, `totalElements` and `navigation.lastPage`, as the
+    call log does ("May be omitted … due to performance reasons"; CONTRACT §7.1)."""
     total = len(items)
     total_pages = max(1, -(-total // per_page))
     start = (page - 1) * per_page
@@ -46,12 +50,10 @@ def paginate(
     def uri(p: int) -> str:
         return f"{base_uri}?{urlencode([*query_items, ('page', p), ('perPage', per_page)])}"
 
-    paging: dict[str, Any] = {
-        "page": page,
-        "totalPages": total_pages,
-        "perPage": per_page,
-        "totalElements": total,
-    }
+    paging: dict[str, Any] = {"page": page, "perPage": per_page}
+    if totals:
+        paging["totalPages"] = total_pages
+        paging["totalElements"] = total
     if records:
         paging["pageStart"] = start
         paging["pageEnd"] = start + len(records) - 1
@@ -60,5 +62,6 @@ def paginate(
         navigation["nextPage"] = {"uri": uri(page + 1)}
     if page > 1:
         navigation["previousPage"] = {"uri": uri(min(page - 1, total_pages))}
-    navigation["lastPage"] = {"uri": uri(total_pages)}
+    if totals:
+        navigation["lastPage"] = {"uri": uri(total_pages)}
     return {"uri": uri(page), "records": records, "paging": paging, "navigation": navigation}

@@ -126,6 +126,9 @@ def parse_json(raw: bytes | str) -> Any:
     return value
 
 
+JSON_MEDIA_TYPE = "application/json; charset=UTF-8"  # as RingCentral labels it (CONTRACT §3.4)
+
+
 def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     text = json.dumps(body, ensure_ascii=False, separators=(",", ":"))
     try:
@@ -136,7 +139,7 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
         content,
         status_code=status,
         headers=headers,
-        media_type="application/json",
+        media_type=JSON_MEDIA_TYPE,
     )
 
 

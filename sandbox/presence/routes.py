@@ -53,11 +53,10 @@ async def read_presence(ctx: Ctx) -> Response:
     if len(raw_ids) == 1:
         return json_response(presence_body(ctx, ctx.extension(), detailed))
     if len(raw_ids) > MAX_BULK:
-        raise ApiError(
+        raise ApiError(  # the spec's readUserPresenceStatus description, word for word
             400,
-            "CMN-101",
-            "Parameter [extensionId] value is invalid.",
-            parameter_name="extensionId",
+            "InvalidMultipartRequest",
+            f"Extension Presence Info multipart request is limited to {MAX_BULK} extensions",
         )
     parts: list[tuple[int, dict[str, Any]]] = []
     for raw in raw_ids:

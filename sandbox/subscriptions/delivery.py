@@ -157,7 +157,12 @@ class DeliveryEngine:
         timeout = aiohttp.ClientTimeout(total=self._platform.config.validation_timeout)
         try:
             async with self.session.post(
-                address, data=b"", headers=headers, timeout=timeout, allow_redirects=False
+                address,
+                data=b"",
+                headers=headers,
+                timeout=timeout,
+                allow_redirects=False,
+                skip_auto_headers=("Content-Type",),  # an empty POST, as documented (§5.3)
             ) as resp:
                 body = await resp.content.read(MAX_VALIDATION_RESPONSE + 1)
                 echoed = resp.headers.get("Validation-Token")
@@ -314,6 +319,7 @@ class DeliveryEngine:
         headers = {
             "Content-Type": "application/json; charset=UTF-8",
             "Accept": "application/json",
+            "Accept-Encoding": "UTF-8",  # sic: RingCentral's documented notification headers
             "User-Agent": USER_AGENT,
         }
         if sub.verification_token:

@@ -6,6 +6,7 @@ Records are built from the session's parties (`build_entry`) and rendered per re
 the `view` (Simple/Detailed) and the listing (extension or account) change the JSON.
 """
 
+import math
 import secrets
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -239,7 +240,8 @@ class Urls:
 
 def _summary_fields(call: CallSummary) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "startTime": iso(call.start_time),
+        # whole seconds, as in every official call-log sample ("…T23:07:20.000Z")
+        "startTime": iso(math.floor(call.start_time)),
         "duration": round(call.duration_ms / 1000),
         "durationMs": call.duration_ms,
         "type": "Voice",

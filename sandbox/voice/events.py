@@ -33,6 +33,8 @@ def _phone_number(value: str) -> str:
 
 
 class TelephonySessionEvents(EventType):
+    numeric_uuid = True  # every recorded and sampled telephony notification has one
+
     def __init__(self) -> None:
         super().__init__(
             KIND,

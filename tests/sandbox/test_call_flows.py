@@ -118,6 +118,17 @@ def test_user_calling_a_colleague_matches_the_recording(sandbox, account_events)
     assert callee["to"]["phoneNumber"] == "101"
 
 
+def test_notification_uuids_are_numeric_strings_as_recorded(sandbox, account_events):
+    """Every recorded and sampled telephony notification has a numeric `uuid` string
+    ("4654793329359724763"), not the RFC 4122 form presence and message events use."""
+    assert all(n["uuid"].isdigit() for n in recorded_stream("RingCentral-PSTN"))
+    call = sandbox.start_call("101", OUTSIDE)
+    sandbox.drive(call["telephonySessionId"], "answer")
+    uuids = [d.json["uuid"] for d in account_events.wait_for(5)]
+    assert all(isinstance(u, str) and u.isdigit() and len(u) <= 19 for u in uuids), uuids
+    assert len(set(uuids)) == len(uuids)
+
+
 def test_ivr_routes_after_the_menu_delay(sandbox, account_events):
     main = sandbox.credentials()["main_number"]
     call = sandbox.start_call(OUTSIDE, main, ivr_choice="102", ivr_s=6)

@@ -98,6 +98,10 @@ def test_an_answered_inbound_call_in_the_simple_view(sandbox, alice_api):
     }
     assert 42000 <= record["durationMs"] < 43000
     assert body["paging"]["page"] == 1 and "nextPage" not in body["navigation"]
+    # Call-log times are whole seconds ("2023-06-06T23:07:20.000Z" in every official sample).
+    assert record["startTime"].endswith(".000Z")
+    detailed = assert_valid(alice_api.get(CALL_LOG, params={"view": "Detailed"}))["records"][0]
+    assert {leg["startTime"] for leg in detailed["legs"]} == {record["startTime"]}
 
 
 def test_the_detailed_view_has_legs_billing_and_modification_time(sandbox, alice_api):
@@ -184,6 +188,11 @@ def test_paging_with_navigation_and_per_page_max(sandbox, alice_api):
     assert len(page2["records"]) == 1
     assert "nextPage" not in page2["navigation"]
     assert {r["id"] for r in page1["records"]}.isdisjoint(r["id"] for r in page2["records"])
+    # As in RingCentral's call-log examples (CONTRACT §7.1): no totals and no lastPage, so a
+    # client has to follow navigation.nextPage.
+    assert page1["paging"] == {"page": 1, "perPage": 2, "pageStart": 0, "pageEnd": 1}
+    assert page2["paging"] == {"page": 2, "perPage": 2, "pageStart": 2, "pageEnd": 2}
+    assert sorted(page2["navigation"]) == ["firstPage", "previousPage"]
     everything = assert_valid(alice_api.get(CALL_LOG, params={"perPage": "max"}))
     assert (len(everything["records"]), everything["paging"]["perPage"]) == (3, 1000)
     capped = assert_valid(alice_api.get(CALL_LOG, params={"perPage": 5000}))

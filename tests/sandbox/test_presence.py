@@ -91,6 +91,21 @@ def test_bulk_presence_answers_207_multipart(sandbox, alice):
         validate_response("GET", f"/restapi/v1.0/account/~/extension/{ext_id}/presence", 200, part)
 
 
+def test_bulk_presence_over_30_ids_is_the_documented_error(sandbox, alice):
+    """The spec's readUserPresenceStatus: over 30 ids is 400 with the logical code
+    `InvalidMultipartRequest` and its message."""
+    _, api = alice
+    ids = ",".join([sandbox.user("101")["extension_id"]] * 31)
+    response = api.get(f"/restapi/v1.0/account/~/extension/{ids}/presence")
+    assert response.status_code == 400
+    assert response.json()["errors"] == [
+        {
+            "errorCode": "InvalidMultipartRequest",
+            "message": "Extension Presence Info multipart request is limited to 30 extensions",
+        }
+    ]
+
+
 def test_account_presence_lists_every_extension(sandbox, alice):
     _, api = alice
     body = assert_valid(

@@ -25,6 +25,17 @@ def test_responses_carry_rate_limit_headers(alice_api):
     assert (not_found.status_code, rate_headers(not_found)) == (404, ("light", "50", "47", "60"))
 
 
+def test_json_answers_say_their_charset_like_the_platform(sandbox, alice_api):
+    """CONTRACT §3.4's verbatim headers: `Content-Type: application/json; charset=UTF-8`, and
+    the same on errors (a 404, a 401, an OAuth error)."""
+    expected = "application/json; charset=UTF-8"
+    assert alice_api.get(LIGHT).headers["content-type"] == expected
+    assert alice_api.get("/restapi/v1.0/account/~/extension/1").headers["content-type"] == expected
+    assert sandbox.http.get(LIGHT).headers["content-type"] == expected
+    refused = sandbox.refresh("not-a-token")
+    assert (refused.status_code, refused.headers["content-type"]) == (400, expected)
+
+
 def test_exceeding_a_group_gets_429_with_retry_after_and_cmn_301(sandbox, alice_api):
     sandbox.config(rate_limits={"Heavy": 3})
     assert [alice_api.get(HEAVY).status_code for _ in range(3)] == [200, 200, 200]

@@ -36,6 +36,8 @@ def test_create_runs_the_validation_handshake_and_returns_subscription_info(
     assert validation.headers["validation-token"]
     assert validation.headers["verification-token"] == "vt-1"
     assert validation.body == b""
+    # CONTRACT §5.3's verbatim validation request has no Content-Type (an empty POST).
+    assert "content-type" not in validation.headers
 
 
 def test_presence_change_is_delivered_with_the_envelope_and_verification_token(
@@ -49,6 +51,10 @@ def test_presence_change_is_delivered_with_the_envelope_and_verification_token(
     validate_schema("DetailedExtensionPresenceEvent", note, allowed_extra={"ownerId"})
     assert delivery.headers["verification-token"] == "vt-1"
     assert delivery.headers["content-type"] == "application/json; charset=UTF-8"
+    assert (delivery.headers["accept"], delivery.headers["accept-encoding"]) == (
+        "application/json",
+        "UTF-8",
+    )  # the documented notification headers (CONTRACT §5.4)
     ext = user["extension_id"]
     assert (
         note["event"]

@@ -94,6 +94,7 @@ def _listing(
         per_page=per_page,
         base_uri=base_path,
         query_items=kept_query(ctx.query),
+        totals=False,
     )
     links = urls(ctx)
     listing["records"] = [
