@@ -96,6 +96,10 @@ DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
     DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever by default: a blackholed server would hang every request and
+        # /healthz. `?connect_timeout=` in DATABASE_URL overrides.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     # SQLite for the demo: WAL and IMMEDIATE transactions let the web, worker and beat
     # processes write without "database is locked" errors.
