@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from cti.env import env_bool, env_int, env_list, env_str, require
+from cti.env import env_bool, env_int, env_list, env_seconds, env_str, redis_url, require
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # ENV_FILE points at another dotenv file (or /dev/null to read none); real variables win.
@@ -94,7 +95,10 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from exc
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # libpq waits forever by default: a blackholed server would hang every request and
@@ -121,7 +125,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "crm.User"
 
 # --- Redis: Celery broker and results, channel layer, cache ---------------------------------
-REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+REDIS_URL = redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
@@ -256,7 +260,7 @@ TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or [
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION") or "US"
 
 # --- Health ---------------------------------------------------------------------------------
-HEALTH_CHECK_TIMEOUT = float(env_str("HEALTH_CHECK_TIMEOUT") or "2")
+HEALTH_CHECK_TIMEOUT = env_seconds("HEALTH_CHECK_TIMEOUT", 2.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"

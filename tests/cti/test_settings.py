@@ -2,6 +2,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from tests.support.processes import ROOT
 
 PRODUCTION_ENV = {
@@ -107,3 +109,31 @@ def test_check_passes_once_static_files_are_collected(tmp_path):
     assert collected.returncode == 0, collected.stderr
     result = run_manage(env, "check")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", ["2s", "-1", "0", "nan"])
+def test_invalid_health_check_timeout_is_refused_with_its_name(value):
+    result = start_django({"HEALTH_CHECK_TIMEOUT": value})
+    assert result.returncode != 0
+    assert f"HEALTH_CHECK_TIMEOUT must be a positive number of seconds, got {value!r}" in (
+        result.stderr
+    )
+
+
+def test_health_check_timeout_accepts_fractions():
+    assert read_setting({"HEALTH_CHECK_TIMEOUT": " 0.5 "}, "HEALTH_CHECK_TIMEOUT") == "0.5"
+
+
+def test_redis_url_without_a_scheme_is_refused_with_its_name():
+    result = start_django({"REDIS_URL": "127.0.0.1:6379"})
+    assert result.returncode != 0
+    assert (
+        "REDIS_URL must be a redis://, rediss:// or unix:// URL, got '127.0.0.1:6379'"
+        in result.stderr
+    )
+
+
+def test_unknown_database_url_scheme_is_refused_with_its_name():
+    result = start_django({"DATABASE_URL": "postgress://u:p@127.0.0.1:5432/callboard"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL: Scheme 'postgress://' is unknown" in (result.stderr)
