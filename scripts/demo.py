@@ -13,6 +13,7 @@ This script is the glue between the two: the app never calls the sandbox's contr
 the sandbox never imports the app.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -32,6 +33,9 @@ VAR = Path(os.environ.get("DEMO_VAR") or ROOT / "var")  # the demo's files (test
 PY = sys.executable
 CALLBACK = "/accounts/ringcentral/login/callback/"
 UNKNOWN_CALLERS = 12  # numbers the CRM does not know, so some calls pop up as unknown
+# Ctrl-C, `kill`, and the terminal closing: the children run in sessions of their own, so
+# they hear none of these themselves.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def port_open(host: str, port: int) -> bool:
@@ -63,16 +67,31 @@ class Supervisor:
         return proc
 
     def stop(self) -> None:
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+        """SIGTERM to every child, SIGKILL to what still runs 10 s later. Another Ctrl-C meanwhile
+        does not abandon the children: it sends the SIGKILL at once."""
+        hurry = False
+
+        def on_signal(signum, frame):
+            nonlocal hurry
+            hurry = True
+
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, on_signal)
+        running = [proc for _name, proc in reversed(self.children) if proc.poll() is None]
+        for proc in running:
+            signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for _name, proc in reversed(self.children):
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+        while not hurry and time.monotonic() < deadline and any(p.poll() is None for p in running):
+            time.sleep(0.1)
+        for _name, proc in self.children:
+            # Also whatever a child left behind in its group (a worker's pool processes).
+            signal_group(proc, signal.SIGKILL)
+            proc.wait()
+
+
+def signal_group(proc: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signum)
 
 
 def embedded_redis(sup: Supervisor, env: dict) -> str:
@@ -237,8 +256,8 @@ def main() -> None:
         raise KeyboardInterrupt
 
     # Installed explicitly: a shell that starts us in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     try:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = embedded_redis(sup, env)
