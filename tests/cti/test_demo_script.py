@@ -170,3 +170,31 @@ def test_a_second_ctrl_c_while_stopping_still_stops_everything(tmp_path):
         assert proc.wait(30) == 0
         assert [pid for pid in children if group_alive(pid)] == []
         assert "Traceback" not in log.read_text()
+
+
+def test_settings_in_the_env_file_are_used_like_the_app_uses_them(tmp_path):
+    # given the demo's ports only in the dotenv file, as a copy of .env.example would have them
+    ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "DEMO_REDIS_PORT": free_port()}
+    env_file = tmp_path / "demo.env"
+    env_file.write_text("".join(f"{name}={port}   # a comment\n" for name, port in ports.items()))
+    # when the demo runs with that file and none of them in the environment
+    with running_demo(tmp_path, ports={}, ENV_FILE=str(env_file), DEMO_TRAFFIC_RATE="0") as (
+        proc,
+        _ports,
+        log,
+    ):
+        # then it listens where the file says
+        assert f"Callboard is running at http://127.0.0.1:{ports['PORT']}/" in log.read_text()
+        assert httpx.get(f"http://127.0.0.1:{ports['PORT']}/login/").status_code == 200
+        assert port_accepts(ports["SANDBOX_PORT"]) and port_accepts(ports["DEMO_REDIS_PORT"])
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+
+
+def test_a_port_that_is_not_a_number_is_named():
+    env = {**os.environ, "ENV_FILE": "/dev/null", "PORT": "80OO", "REDIS_URL": "redis://x"}
+    result = subprocess.run(
+        [sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "PORT must be a whole number, got '80OO'"
