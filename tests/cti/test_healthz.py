@@ -135,3 +135,14 @@ def test_healthz_answers_503_to_a_signed_in_browser_when_the_database_is_down():
     assert response.status_code == 503
     assert response.json()["checks"]["database"]["status"] == "down"
     assert "detail" not in response.json()["checks"]["database"]
+
+
+def test_healthz_answers_plain_http_probes_when_https_is_enforced(client, settings):
+    # given Django redirecting plain HTTP to HTTPS
+    settings.SECURE_SSL_REDIRECT = True
+    # when a load balancer probes the backend over plain HTTP
+    response = client.get("/healthz")
+    # then it gets the report, not a redirect it would count as a failure; pages still redirect
+    assert response.status_code in (200, 503)
+    assert response.json()["status"] in ("ok", "down")
+    assert client.get("/login/").status_code == 301
