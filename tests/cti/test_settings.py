@@ -137,3 +137,21 @@ def test_unknown_database_url_scheme_is_refused_with_its_name():
     result = start_django({"DATABASE_URL": "postgress://u:p@127.0.0.1:5432/callboard"})
     assert result.returncode != 0
     assert "ImproperlyConfigured: DATABASE_URL: Scheme 'postgress://' is unknown" in (result.stderr)
+
+
+def test_soft_time_limit_not_below_the_hard_limit_is_refused():
+    # a soft limit at or above the hard one never fires: the task is killed without cleanup
+    result = start_django({"CELERY_TASK_TIME_LIMIT": "300", "CELERY_TASK_SOFT_TIME_LIMIT": "300"})
+    assert result.returncode != 0
+    assert (
+        "CELERY_TASK_SOFT_TIME_LIMIT (300) must be positive and below CELERY_TASK_TIME_LIMIT (300)"
+        in result.stderr
+    )
+
+
+def test_visibility_timeout_outlasts_a_long_hard_time_limit():
+    # a late-acknowledged task must not be handed to a second worker while it still runs
+    env = {"CELERY_TASK_TIME_LIMIT": "7200", "CELERY_TASK_SOFT_TIME_LIMIT": "7000"}
+    options = read_setting(env, "CELERY_BROKER_TRANSPORT_OPTIONS")
+    assert options == "{'visibility_timeout': 7500}"
+    assert read_setting({}, "CELERY_BROKER_TRANSPORT_OPTIONS") == "{'visibility_timeout': 3600}"
