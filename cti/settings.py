@@ -38,6 +38,17 @@ if not DEBUG:
 SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-callboard-development-only"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+for _host in ALLOWED_HOSTS:
+    if "://" in _host or "/" in _host:
+        raise ImproperlyConfigured(
+            f"ALLOWED_HOSTS takes host names (crm.example.com), got {_host!r}"
+        )
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "://" not in _origin:
+        raise ImproperlyConfigured(
+            "CSRF_TRUSTED_ORIGINS takes origins with a scheme (https://crm.example.com), "
+            f"got {_origin!r}"
+        )
 
 INSTALLED_APPS = [
     "daphne",

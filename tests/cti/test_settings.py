@@ -155,3 +155,23 @@ def test_visibility_timeout_outlasts_a_long_hard_time_limit():
     options = read_setting(env, "CELERY_BROKER_TRANSPORT_OPTIONS")
     assert options == "{'visibility_timeout': 7500}"
     assert read_setting({}, "CELERY_BROKER_TRANSPORT_OPTIONS") == "{'visibility_timeout': 3600}"
+
+
+def test_allowed_host_written_as_a_url_is_refused_with_its_name():
+    # Django would answer every request with 400 Bad Request
+    result = start_django({"ALLOWED_HOSTS": "localhost, https://crm.example.com"})
+    assert result.returncode != 0
+    assert (
+        "ALLOWED_HOSTS takes host names (crm.example.com), got 'https://crm.example.com'"
+        in result.stderr
+    )
+
+
+def test_csrf_trusted_origin_without_a_scheme_is_refused_with_its_name():
+    # Django would never match it, refusing form posts from that origin
+    result = start_django({"CSRF_TRUSTED_ORIGINS": "crm.example.com"})
+    assert result.returncode != 0
+    assert (
+        "CSRF_TRUSTED_ORIGINS takes origins with a scheme (https://crm.example.com), "
+        "got 'crm.example.com'" in result.stderr
+    )
