@@ -1,4 +1,5 @@
 import os
+import re
 import subprocess
 import sys
 
@@ -175,3 +176,19 @@ def test_csrf_trusted_origin_without_a_scheme_is_refused_with_its_name():
         "CSRF_TRUSTED_ORIGINS takes origins with a scheme (https://crm.example.com), "
         "got 'crm.example.com'" in result.stderr
     )
+
+
+def test_env_example_documents_every_variable_the_settings_and_the_demo_read():
+    from dotenv import dotenv_values
+
+    documented = set(dotenv_values(ROOT / ".env.example"))
+    settings_source = (ROOT / "cti" / "settings.py").read_text()
+    demo_source = (ROOT / "scripts" / "demo.py").read_text()
+    read = set(re.findall(r'(?:env_\w+|redis_url)\("([A-Z_0-9]+)"', settings_source))
+    read |= set(
+        re.findall(r'"([A-Z][A-Z_0-9]+)",?\n', settings_source.split("require(")[1].split(")")[0])
+    )
+    read |= set(re.findall(r'(?:env\.get|number)\((?:env, )?"([A-Z_0-9]+)"', demo_source))
+    read -= {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED"}
+    assert len(read) > 35
+    assert sorted(read - documented) == []
