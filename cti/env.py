@@ -1,6 +1,8 @@
 """Typed readers for environment variables, used by settings.py only."""
 
+import math
 import os
+from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,6 +38,20 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+def env_seconds(name: str, default: float) -> float:
+    """A positive duration in seconds; fractions allowed."""
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ImproperlyConfigured(f"{name} must be a positive number of seconds, got {raw!r}")
+    return value
+
+
 def env_list(name: str, default: list[str] | None = None) -> list[str]:
     raw = os.environ.get(name)
     if raw is None:
@@ -52,3 +68,13 @@ def require(names: list[str]) -> None:
             + ", ".join(missing)
             + ". See .env.example."
         )
+
+
+def redis_url(name: str, default: str) -> str:
+    """A Redis URL as redis-py, Celery and channels-redis all read it."""
+    value = env_str(name) or default
+    if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
+        raise ImproperlyConfigured(
+            f"{name} must be a redis://, rediss:// or unix:// URL, got {value!r}"
+        )
+    return value

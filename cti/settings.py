@@ -11,9 +11,10 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from cti.env import env_bool, env_int, env_list, env_str, require
+from cti.env import env_bool, env_int, env_list, env_seconds, env_str, redis_url, require
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # ENV_FILE points at another dotenv file (or /dev/null to read none); real variables win.
@@ -37,6 +38,17 @@ if not DEBUG:
 SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-callboard-development-only"
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+for _host in ALLOWED_HOSTS:
+    if "://" in _host or "/" in _host:
+        raise ImproperlyConfigured(
+            f"ALLOWED_HOSTS takes host names (crm.example.com), got {_host!r}"
+        )
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if "://" not in _origin:
+        raise ImproperlyConfigured(
+            "CSRF_TRUSTED_ORIGINS takes origins with a scheme (https://crm.example.com), "
+            f"got {_origin!r}"
+        )
 
 INSTALLED_APPS = [
     "daphne",
@@ -94,8 +106,15 @@ TEMPLATES = [
 # --- Database -------------------------------------------------------------------------------
 DATABASE_URL = env_str("DATABASE_URL")
 if DATABASE_URL:
-    DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from exc
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+        # libpq waits forever by default: a blackholed server would hang every request and
+        # /healthz. `?connect_timeout=` in DATABASE_URL overrides.
+        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
     # SQLite for the demo: WAL and IMMEDIATE transactions let the web, worker and beat
     # processes write without "database is locked" errors.
@@ -117,7 +136,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "crm.User"
 
 # --- Redis: Celery broker and results, channel layer, cache ---------------------------------
-REDIS_URL = env_str("REDIS_URL") or "redis://127.0.0.1:6379/0"
+REDIS_URL = redis_url("REDIS_URL", "redis://127.0.0.1:6379/0")
 
 CHANNEL_LAYERS = {
     "default": {
@@ -157,10 +176,15 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 300)
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 240)
+if not 0 < CELERY_TASK_SOFT_TIME_LIMIT < CELERY_TASK_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}) must be positive and below "
+        f"CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}), or the soft limit never fires."
+    )
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # Longer than the hard time limit, so an unacknowledged late-ack task is not redelivered
 # while it is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": max(3600, CELERY_TASK_TIME_LIMIT + 300)}
 CELERY_WORKER_SEND_TASK_EVENTS = False
 CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
 
@@ -204,6 +228,8 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Load balancers probe the backend over plain HTTP and count a redirect as a failure.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
 if env_bool("BEHIND_TLS_PROXY", False):
@@ -252,7 +278,7 @@ TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or [
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION") or "US"
 
 # --- Health ---------------------------------------------------------------------------------
-HEALTH_CHECK_TIMEOUT = float(env_str("HEALTH_CHECK_TIMEOUT") or "2")
+HEALTH_CHECK_TIMEOUT = env_seconds("HEALTH_CHECK_TIMEOUT", 2.0)
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"

@@ -1,5 +1,6 @@
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -15,10 +16,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
     """Public for load balancers and monitors; the details (error text, worker host names)
     only in development or for staff."""
     healthy, report = health_report()
-    if not (settings.DEBUG or request.user.is_staff):
+    if not _shows_health_details(request):
         for check in report["checks"].values():
             check.pop("detail", None)
     return JsonResponse(report, status=200 if healthy else 503)
+
+
+def _shows_health_details(request: HttpRequest) -> bool:
+    if settings.DEBUG:
+        return True
+    try:
+        return request.user.is_staff
+    except DatabaseError:
+        # Sessions live in the database: when it is down the report says so, without details.
+        return False
 
 
 @require_GET

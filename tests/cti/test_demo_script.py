@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -39,9 +40,12 @@ def group_alive(pgid: int) -> bool:
     return True
 
 
-@pytest.fixture
-def demo(tmp_path):
-    ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "DEMO_REDIS_PORT": free_port()}
+@contextmanager
+def running_demo(tmp_path: Path, ports: dict[str, int] | None = None, **extra_env: str):
+    """scripts/demo.py on free ports with its own var/ and SQLite file, until it prints its
+    summary; killed with everything it started afterwards, whatever the test did."""
+    if ports is None:
+        ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "DEMO_REDIS_PORT": free_port()}
     env = {
         k: v
         for k, v in os.environ.items()
@@ -56,6 +60,7 @@ def demo(tmp_path):
         DEMO_TRAFFIC_RATE="6",
         DEMO_WORKER_CONCURRENCY="1",
     )
+    env.update(extra_env)
     log = tmp_path / "demo.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
@@ -66,18 +71,27 @@ def demo(tmp_path):
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    children: list[int] = []
     try:
         deadline = time.monotonic() + 90
         while READY not in log.read_text(errors="replace"):
             assert proc.poll() is None, log.read_text(errors="replace")[-3000:]
             assert time.monotonic() < deadline, log.read_text(errors="replace")[-3000:]
             time.sleep(0.3)
+        children = children_of(proc.pid)
         yield proc, ports, log
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
-            for child in children_of(proc.pid):
+        for child in children:
+            if group_alive(child):
                 os.killpg(child, signal.SIGKILL)
+
+
+@pytest.fixture
+def demo(tmp_path):
+    with running_demo(tmp_path) as running:
+        yield running
 
 
 def sign_in_with_ringcentral(app: str, user: dict) -> httpx.Response:
@@ -129,3 +143,58 @@ def test_make_demo_runs_the_sandbox_and_the_app_and_ctrl_c_stops_everything(demo
     assert proc.wait(30) == 0
     assert [pid for pid in children if group_alive(pid)] == []
     assert not any(port_accepts(port) for port in ports.values())
+
+
+def test_closing_the_terminal_stops_everything(tmp_path):
+    # given a running demo
+    with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, ports, _log):
+        children = children_of(proc.pid)
+        assert len(children) == 5
+        # when its terminal goes away (SIGHUP)
+        proc.send_signal(signal.SIGHUP)
+        # then it stops every child it started, as Ctrl-C does
+        assert proc.wait(30) == 0
+        assert [pid for pid in children if group_alive(pid)] == []
+        assert not any(port_accepts(port) for port in ports.values())
+
+
+def test_a_second_ctrl_c_while_stopping_still_stops_everything(tmp_path):
+    # given a running demo that has been asked to stop
+    with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, _ports, log):
+        children = children_of(proc.pid)
+        proc.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        # when an impatient user presses Ctrl-C again
+        proc.send_signal(signal.SIGINT)
+        # then it still stops every child before it exits, without a traceback
+        assert proc.wait(30) == 0
+        assert [pid for pid in children if group_alive(pid)] == []
+        assert "Traceback" not in log.read_text()
+
+
+def test_settings_in_the_env_file_are_used_like_the_app_uses_them(tmp_path):
+    # given the demo's ports only in the dotenv file, as a copy of .env.example would have them
+    ports = {"PORT": free_port(), "SANDBOX_PORT": free_port(), "DEMO_REDIS_PORT": free_port()}
+    env_file = tmp_path / "demo.env"
+    env_file.write_text("".join(f"{name}={port}   # a comment\n" for name, port in ports.items()))
+    # when the demo runs with that file and none of them in the environment
+    with running_demo(tmp_path, ports={}, ENV_FILE=str(env_file), DEMO_TRAFFIC_RATE="0") as (
+        proc,
+        _ports,
+        log,
+    ):
+        # then it listens where the file says
+        assert f"Callboard is running at http://127.0.0.1:{ports['PORT']}/" in log.read_text()
+        assert httpx.get(f"http://127.0.0.1:{ports['PORT']}/login/").status_code == 200
+        assert port_accepts(ports["SANDBOX_PORT"]) and port_accepts(ports["DEMO_REDIS_PORT"])
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+
+
+def test_a_port_that_is_not_a_number_is_named():
+    env = {**os.environ, "ENV_FILE": "/dev/null", "PORT": "80OO", "REDIS_URL": "redis://x"}
+    result = subprocess.run(
+        [sys.executable, "scripts/demo.py"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert result.returncode == 1
+    assert result.stderr.strip() == "PORT must be a whole number, got '80OO'"

@@ -1,3 +1,6 @@
+import socket
+import time
+
 import pytest
 import requests
 
@@ -82,3 +85,64 @@ def test_healthz_shows_details_to_staff_in_production(client, settings, admin_us
     client.force_login(admin_user)
     response = client.get("/healthz")
     assert response.json()["checks"]["redis"]["detail"].startswith("ConnectionError")
+
+
+@pytest.fixture
+def silent_port():
+    """A port that accepts connections and never answers: a blackholed dependency."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(16)
+    yield listener.getsockname()[1]
+    listener.close()
+
+
+def test_healthz_answers_503_in_time_when_the_database_does_not_answer(silent_port):
+    # given the app pointed at a PostgreSQL that accepts connections and never replies
+    server, url = start_daphne(
+        LOG_DIR, DATABASE_URL=f"postgres://u:p@127.0.0.1:{silent_port}/callboard"
+    )
+    try:
+        # when a monitor asks for the health report
+        started = time.monotonic()
+        response = requests.get(f"{url}/healthz", timeout=30)
+        elapsed = time.monotonic() - started
+    finally:
+        server.stop()
+    # then it hears "down" within the connect timeout instead of hanging
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["status"] == "down"
+    assert elapsed < 15
+
+
+def test_healthz_answers_503_to_a_signed_in_browser_when_the_database_is_down():
+    # given the app in production mode pointed at a stopped PostgreSQL, and a caller with a
+    # session cookie
+    server, url = start_daphne(
+        LOG_DIR,
+        DEBUG="false",
+        SECRET_KEY="s" * 50,
+        ALLOWED_HOSTS="127.0.0.1",
+        RINGCENTRAL_CLIENT_ID="client-id",
+        TOKEN_ENCRYPTION_KEYS="MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=",
+        DATABASE_URL="postgres://u:p@127.0.0.1:1/callboard",
+    )
+    try:
+        response = requests.get(f"{url}/healthz", cookies={"sessionid": "a" * 32}, timeout=30)
+    finally:
+        server.stop()
+    # then it gets the health report, not a server error from loading the session
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"]["status"] == "down"
+    assert "detail" not in response.json()["checks"]["database"]
+
+
+def test_healthz_answers_plain_http_probes_when_https_is_enforced(client, settings):
+    # given Django redirecting plain HTTP to HTTPS
+    settings.SECURE_SSL_REDIRECT = True
+    # when a load balancer probes the backend over plain HTTP
+    response = client.get("/healthz")
+    # then it gets the report, not a redirect it would count as a failure; pages still redirect
+    assert response.status_code in (200, 503)
+    assert response.json()["status"] in ("ok", "down")
+    assert client.get("/login/").status_code == 301

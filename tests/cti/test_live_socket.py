@@ -92,3 +92,16 @@ async def test_an_idle_socket_stays_open_and_still_receives(asgi_server):
         await sync_to_async(publish)(groups=[user_group(user.pk)], event=event)
         received = json.loads(await asyncio.wait_for(socket.recv(), 5))
     assert received == event
+
+
+async def test_a_frame_that_is_not_json_is_ignored_and_the_socket_stays_open(asgi_server):
+    # given a signed-in agent with an open socket
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    async with await connect(asgi_server, cookie) as socket:
+        # when the browser sends garbage, text and binary
+        await socket.send("not json {")
+        await socket.send(b"\x00\x01")
+        # then the socket still answers
+        await socket.send(json.dumps({"type": "ping"}))
+        assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"type": "pong"}

@@ -1,6 +1,9 @@
 import os
+import re
 import subprocess
 import sys
+
+import pytest
 
 from tests.support.processes import ROOT
 
@@ -107,3 +110,85 @@ def test_check_passes_once_static_files_are_collected(tmp_path):
     assert collected.returncode == 0, collected.stderr
     result = run_manage(env, "check")
     assert result.returncode == 0, result.stderr
+
+
+@pytest.mark.parametrize("value", ["2s", "-1", "0", "nan"])
+def test_invalid_health_check_timeout_is_refused_with_its_name(value):
+    result = start_django({"HEALTH_CHECK_TIMEOUT": value})
+    assert result.returncode != 0
+    assert f"HEALTH_CHECK_TIMEOUT must be a positive number of seconds, got {value!r}" in (
+        result.stderr
+    )
+
+
+def test_health_check_timeout_accepts_fractions():
+    assert read_setting({"HEALTH_CHECK_TIMEOUT": " 0.5 "}, "HEALTH_CHECK_TIMEOUT") == "0.5"
+
+
+def test_redis_url_without_a_scheme_is_refused_with_its_name():
+    result = start_django({"REDIS_URL": "127.0.0.1:6379"})
+    assert result.returncode != 0
+    assert (
+        "REDIS_URL must be a redis://, rediss:// or unix:// URL, got '127.0.0.1:6379'"
+        in result.stderr
+    )
+
+
+def test_unknown_database_url_scheme_is_refused_with_its_name():
+    result = start_django({"DATABASE_URL": "postgress://u:p@127.0.0.1:5432/callboard"})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured: DATABASE_URL: Scheme 'postgress://' is unknown" in (result.stderr)
+
+
+def test_soft_time_limit_not_below_the_hard_limit_is_refused():
+    # a soft limit at or above the hard one never fires: the task is killed without cleanup
+    result = start_django({"CELERY_TASK_TIME_LIMIT": "300", "CELERY_TASK_SOFT_TIME_LIMIT": "300"})
+    assert result.returncode != 0
+    assert (
+        "CELERY_TASK_SOFT_TIME_LIMIT (300) must be positive and below CELERY_TASK_TIME_LIMIT (300)"
+        in result.stderr
+    )
+
+
+def test_visibility_timeout_outlasts_a_long_hard_time_limit():
+    # a late-acknowledged task must not be handed to a second worker while it still runs
+    env = {"CELERY_TASK_TIME_LIMIT": "7200", "CELERY_TASK_SOFT_TIME_LIMIT": "7000"}
+    options = read_setting(env, "CELERY_BROKER_TRANSPORT_OPTIONS")
+    assert options == "{'visibility_timeout': 7500}"
+    assert read_setting({}, "CELERY_BROKER_TRANSPORT_OPTIONS") == "{'visibility_timeout': 3600}"
+
+
+def test_allowed_host_written_as_a_url_is_refused_with_its_name():
+    # Django would answer every request with 400 Bad Request
+    result = start_django({"ALLOWED_HOSTS": "localhost, https://crm.example.com"})
+    assert result.returncode != 0
+    assert (
+        "ALLOWED_HOSTS takes host names (crm.example.com), got 'https://crm.example.com'"
+        in result.stderr
+    )
+
+
+def test_csrf_trusted_origin_without_a_scheme_is_refused_with_its_name():
+    # Django would never match it, refusing form posts from that origin
+    result = start_django({"CSRF_TRUSTED_ORIGINS": "crm.example.com"})
+    assert result.returncode != 0
+    assert (
+        "CSRF_TRUSTED_ORIGINS takes origins with a scheme (https://crm.example.com), "
+        "got 'crm.example.com'" in result.stderr
+    )
+
+
+def test_env_example_documents_every_variable_the_settings_and_the_demo_read():
+    from dotenv import dotenv_values
+
+    documented = set(dotenv_values(ROOT / ".env.example"))
+    settings_source = (ROOT / "cti" / "settings.py").read_text()
+    demo_source = (ROOT / "scripts" / "demo.py").read_text()
+    read = set(re.findall(r'(?:env_\w+|redis_url)\("([A-Z_0-9]+)"', settings_source))
+    read |= set(
+        re.findall(r'"([A-Z][A-Z_0-9]+)",?\n', settings_source.split("require(")[1].split(")")[0])
+    )
+    read |= set(re.findall(r'(?:env\.get|number)\((?:env, )?"([A-Z_0-9]+)"', demo_source))
+    read -= {"DJANGO_SETTINGS_MODULE", "PYTHONUNBUFFERED"}
+    assert len(read) > 35
+    assert sorted(read - documented) == []
