@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.auth.signals import user_logged_out
 
 
 class CtiConfig(AppConfig):
@@ -11,3 +12,12 @@ class CtiConfig(AppConfig):
         from telephony.notifications import install_needs_reauth_notifier
 
         install_needs_reauth_notifier(publish_ringcentral_needs_sign_in)
+        user_logged_out.connect(_close_live_sockets, dispatch_uid="cti.close_live_sockets")
+
+
+def _close_live_sockets(sender, request, user, **kwargs) -> None:
+    from cti.events import end_session_sockets
+
+    session_key = getattr(getattr(request, "session", None), "session_key", None)
+    if session_key:
+        end_session_sockets(session_key=session_key)

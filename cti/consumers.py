@@ -1,6 +1,6 @@
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from cti.events import user_group
+from cti.events import session_group, user_group
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):
@@ -16,6 +16,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             await self.close(code=4401)
             return
         self.groups_joined = [user_group(user.pk)]
+        session_key = getattr(self.scope.get("session"), "session_key", None)
+        if session_key:
+            self.groups_joined.append(session_group(session_key))
         for group in self.groups_joined:
             await self.channel_layer.group_add(group, self.channel_name)
         await self.accept()
@@ -41,3 +44,8 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message: dict) -> None:
         await self.send_json(message["event"])
+
+    async def session_ended(self, message: dict) -> None:
+        """The session this socket was opened with signed out (4401: the page stops
+        reconnecting)."""
+        await self.close(code=4401)

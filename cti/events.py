@@ -4,6 +4,7 @@ The caller chooses the recipients (a user's group, or the supervisors); consumer
 Publish after the transaction that caused the event has committed (`publish_on_commit`).
 """
 
+import hashlib
 import logging
 from typing import Literal, TypedDict
 
@@ -19,6 +20,23 @@ SUPERVISORS_GROUP = "supervisors"
 
 def user_group(user_id: int) -> str:
     return f"user.{user_id}"
+
+
+def session_group(session_key: str) -> str:
+    """The sockets opened with one sign-in session (named by a hash: no session key in Redis)."""
+    return "session." + hashlib.sha256(session_key.encode()).hexdigest()[:40]
+
+
+def end_session_sockets(*, session_key: str) -> None:
+    """Close the live sockets of a session that signed out: they stop receiving the user's
+    events at once, not when the tab next reloads. Best effort, like `publish`."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.ended"})
+    except Exception:
+        logger.exception("sockets of a signed-out session not closed")
 
 
 class NoticeEvent(TypedDict):

@@ -105,3 +105,29 @@ async def test_a_frame_that_is_not_json_is_ignored_and_the_socket_stays_open(asg
         # then the socket still answers
         await socket.send(json.dumps({"type": "ping"}))
         assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == {"type": "pong"}
+
+
+async def test_signing_out_closes_that_sessions_sockets(asgi_server):
+    # given Alice with an open socket, and a second session of hers in another browser
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    other_cookie = await sync_to_async(session_cookie)(user)
+    async with (
+        await connect(asgi_server, cookie) as socket,
+        await connect(asgi_server, other_cookie) as other_socket,
+    ):
+        # when she signs out in another tab of the first session
+        def sign_out() -> int:
+            client = Client()
+            client.cookies["sessionid"] = cookie
+            return client.post("/logout/").status_code
+
+        assert await sync_to_async(sign_out)() == 302
+        # then that session's socket is closed (4401: the page stops reconnecting)
+        with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
+            await asyncio.wait_for(socket.recv(), 5)
+        assert closed.value.rcvd.code == 4401
+        # and her other session's socket still receives her events
+        event = {"type": "notice", "level": "info", "code": "still", "message": "Here"}
+        await sync_to_async(publish)(groups=[user_group(user.pk)], event=event)
+        assert json.loads(await asyncio.wait_for(other_socket.recv(), 5)) == event
