@@ -75,6 +75,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _text_param(request: HttpRequest, name: str, max_length: int = 200) -> str:
+    """A free-text query parameter, stripped, without NUL characters (PostgreSQL refuses them)."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
+
+
 def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
     return Paginator(rows, size).get_page(request.GET.get("page"))
 
@@ -159,7 +164,7 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
                 return redirect("crm:contact-detail", pk=contact.pk)
     elif contact is None:
         # "New contact" on a company's page names the company.
-        company_name = request.GET.get("company", "").strip()[:200]
+        company_name = _text_param(request, "company")
         form = ContactForm(initial={"owner": request.user.pk, "company": company_name})
         phones = phone_formset()
     else:
@@ -289,7 +294,7 @@ def phone_check(request: HttpRequest) -> HttpResponse:
 @require_GET
 def email_check(request: HttpRequest) -> HttpResponse:
     other = selectors.contact_email_taken(
-        email=request.GET.get("email", ""), exclude_id=parse_id(request.GET.get("contact"))
+        email=_text_param(request, "email", 254), exclude_id=parse_id(request.GET.get("contact"))
     )
     return render(request, "crm/contacts/_email_check.html", {"other": other})
 
@@ -297,7 +302,7 @@ def email_check(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def company_options(request: HttpRequest) -> HttpResponse:
-    companies = selectors.company_list(query=request.GET.get("company", ""))[:10]
+    companies = selectors.company_list(query=_text_param(request, "company"))[:10]
     return render(request, "crm/companies/_options.html", {"companies": companies})
 
 
@@ -404,7 +409,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def company_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = _text_param(request, "q")
     context = {
         "query": query,
         "page": _page(request, selectors.company_list(query=query)),

@@ -351,3 +351,26 @@ def test_new_contact_from_a_company_page_names_the_company(client):
     assert response.status_code == 200
     assert response.context["form"]["company"].value() == "Smith & Sons"
     assert 'name="company" id="id_company" value="Smith &amp; Sons"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/?q=ab%00c",
+        "/contacts/?q=650%00555",
+        "/contacts/export.csv?q=ab%00c",
+        "/companies/?q=ab%00c",
+        "/companies/options/?company=ab%00c",
+        "/contacts/check-email/?email=a%00@b.example",
+        "/contacts/check-phone/?number=650%00555%000100",
+        "/contacts/new/?company=ab%00c",
+        "/calls/?q=ab%00c",
+        "/messages/?q=650%00555",
+    ],
+)
+def test_nul_characters_in_query_parameters_are_not_a_server_error(client, url):
+    # PostgreSQL refuses U+0000 in a text parameter
+    response = client.get(url)
+    assert response.status_code < 500
+    if url.startswith("/contacts/export"):
+        b"".join(response.streaming_content)
