@@ -91,6 +91,15 @@ def _render_list(request, template: str, partial: str, context: dict) -> HttpRes
     return response
 
 
+def _last_activity_seen(user, record: Contact | Company, page: selectors.TimelinePage):
+    """The last activity to show this user: the stored one includes every agent's calls and
+    messages, so an agent who sees only their own gets the latest they can see (or when the
+    record was added)."""
+    if sees_all_logs(user):
+        return record.last_activity_at
+    return max([record.created_at, *(entry.at for entry in page.entries[:1])])
+
+
 def _may_delete(user) -> bool:
     return is_supervisor(user) or is_admin(user)
 
@@ -117,6 +126,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "company": company,
         "page": _page(request, selectors.contact_list(filters=filters)),
         "any_contacts": Contact.objects.exists(),
+        "sees_all": sees_all_logs(request.user),
     }
     return _render_list(request, "crm/contacts/list.html", "crm/contacts/_results.html", context)
 
@@ -220,7 +230,12 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/contacts/detail.html",
-        {"contact": contact, "timeline": timeline, "note_form": NoteForm()},
+        {
+            "contact": contact,
+            "timeline": timeline,
+            "note_form": NoteForm(),
+            "last_activity": _last_activity_seen(request.user, contact, timeline),
+        },
     )
 
 
@@ -414,6 +429,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
         "query": query,
         "page": _page(request, selectors.company_list(query=query)),
         "any_companies": Company.objects.exists(),
+        "sees_all": sees_all_logs(request.user),
     }
     return _render_list(request, "crm/companies/list.html", "crm/companies/_results.html", context)
 
@@ -423,13 +439,16 @@ def company_list(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     contacts = selectors.contact_list(filters=selectors.ContactFilters(company_id=company.pk))
+    activity = selectors.company_activity(user=request.user, company=company)
     return render(
         request,
         "crm/companies/detail.html",
         {
             "company": company,
             "contacts": _page(request, contacts),
-            "activity": selectors.company_activity(user=request.user, company=company),
+            "activity": activity,
+            "last_activity": _last_activity_seen(request.user, company, activity),
+            "sees_all": sees_all_logs(request.user),
         },
     )
 
