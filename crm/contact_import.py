@@ -57,7 +57,14 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ContactPhone.Kind.OTHER: ("other phone", "phone 2", "alternate phone"),
 }
 PHONE_COLUMNS = tuple(ContactPhone.Kind.values)
-TEXT_LIMITS = {"first_name": 100, "last_name": 100, "title": 150, "company": 200}
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "title": 150,
+    "company": 200,
+    "email": 254,
+    "secondary_email": 254,
+}
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
 
 Action = Literal["create", "update", "refuse"]

@@ -33,6 +33,7 @@ from crm.records import CallLogRecord, MessageLogRecord, Party
 from crm.upsert import upsert_by_rc_id
 
 NOTE_MAX_LENGTH = 10_000
+EMAIL_MAX_LENGTH = Contact._meta.get_field("email").max_length
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,7 +207,9 @@ def _validate_contact(data: ContactData) -> None:
         errors["first_name"] = "Enter a first or last name."
     for name in ("email", "secondary_email"):
         value = getattr(data, name).strip()
-        if value:
+        if len(value) > EMAIL_MAX_LENGTH:
+            errors[name] = f"Emails are at most {EMAIL_MAX_LENGTH} characters."
+        elif value:
             try:
                 validate_email(value)
             except ValidationError:

@@ -1,11 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from crm import selectors
 from crm.models import Company, Contact, ContactPhone, Note
-from crm.services import call_log_upsert, note_create
+from crm.services import ContactData, call_log_upsert, contact_create, note_create
 from tests.factories import call_record, contact, supervisor
 
 pytestmark = pytest.mark.django_db
@@ -374,3 +375,17 @@ def test_nul_characters_in_query_parameters_are_not_a_server_error(client, url):
     assert response.status_code < 500
     if url.startswith("/contacts/export"):
         b"".join(response.streaming_content)
+
+
+def test_overlong_email_is_refused_inline_not_a_server_error(client):
+    long_email = "a" * 250 + "@example.com"
+    response = client.post("/contacts/new/", contact_form(secondary_email=long_email))
+    assert response.status_code == 422
+    assert "at most 254 characters" in response.content.decode()
+    assert Contact.objects.count() == 0
+
+
+def test_contact_service_refuses_an_overlong_email():
+    with pytest.raises(ValidationError) as refused:
+        contact_create(data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"))
+    assert refused.value.message_dict == {"email": ["Emails are at most 254 characters."]}

@@ -304,3 +304,41 @@ def test_a_shared_number_does_not_make_a_row_update_someone_else(client):
         ("create", None, ""),
         ("update", noah.pk, ""),
     ]
+
+
+def test_values_starting_with_an_apostrophe_or_a_formula_sign_survive_export_and_import(client):
+    # given names that start with an apostrophe (which the import reads as the export's guard)
+    # and with a formula sign (which the export guards)
+    contact(
+        first_name="'t Hart",
+        last_name="-Dash",
+        title="''quoted",
+        email="mia@example.com",
+        company="'s-Hertogenbosch Works",
+    )
+    data = "\n".join(",".join(f'"{cell}"' for cell in row) for row in export(client))
+    # when the export is imported back
+    upload(client, data)
+    client.post(f"/contacts/import/{ContactImport.objects.get().pk}/apply/")
+    # then nothing changed
+    mia = Contact.objects.select_related("company").get()
+    assert (mia.first_name, mia.last_name, mia.title, mia.company.name) == (
+        "'t Hart",
+        "-Dash",
+        "''quoted",
+        "'s-Hertogenbosch Works",
+    )
+    assert Company.objects.count() == 1
+
+
+def test_overlong_email_is_refused_in_the_preview_not_when_applying(client):
+    long_email = "a" * 250 + "@example.com"  # a valid address, longer than the column
+    upload(client, f"name,email\nAna Adeyemi,{long_email}\nBen Baker,ben@example.com\n")
+    contact_import = ContactImport.objects.get()
+    plan = client.get(f"/contacts/import/{contact_import.pk}/").context["plan"]
+    assert [(r.action, r.reason) for r in plan.rows] == [
+        ("refuse", "email is longer than 254 characters."),
+        ("create", ""),
+    ]
+    client.post(f"/contacts/import/{contact_import.pk}/apply/")
+    assert list(Contact.objects.values_list("first_name", flat=True)) == ["Ben"]
