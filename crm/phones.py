@@ -115,7 +115,25 @@ def phone_normalise(raw: str, *, region: str | None = None) -> NormalisedPhone:
     if len(raw) > MAX_RAW_LENGTH:
         raise InvalidPhoneNumber(f"is longer than {MAX_RAW_LENGTH} characters")
     try:
-        parsed = phonenumbers.parse(raw, region, keep_raw_input=True)
+        return _normalise(raw, raw, region)
+    except InvalidPhoneNumber as refused:
+        if international := _international_00(raw):
+            try:
+                return _normalise(international, raw, region)
+            except InvalidPhoneNumber:
+                pass
+        raise refused
+
+
+def _international_00(raw: str) -> str:
+    """'0044 20 …' as '+44 20 …': '00' is the international prefix in most of the world, also
+    when the default region's is another (the US's is 011). '' for anything else."""
+    return "+" + raw[2:] if raw.startswith("00") else ""
+
+
+def _normalise(text: str, raw: str, region: str) -> NormalisedPhone:
+    try:
+        parsed = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
             raise InvalidPhoneNumber("has a country code that does not exist") from exc
@@ -159,6 +177,8 @@ def incoming_number(raw: str) -> IncomingNumber:
     candidates = [raw]
     if not raw.startswith("+") and len(digits) >= MIN_INTERNATIONAL_DIGITS:
         candidates.append("+" + digits)  # E.164 without its '+', as RingCentral sends in places
+    if international := _international_00(raw):
+        candidates.append(international)
     for candidate in candidates:
         try:
             parsed = phonenumbers.parse(candidate, default_region())
