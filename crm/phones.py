@@ -24,6 +24,12 @@ MAX_RAW_LENGTH = 64
 # (a 7-digit local caller ID must not be read as, say, a number in Niue).
 MIN_INTERNATIONAL_DIGITS = 10
 
+# What carriers put in place of a withheld caller ID, as digits: 'ANONYMOUS' on a keypad, and
+# zeros (after a '1' country code, or not). Matching them on their last digits would name a
+# stranger as the caller.
+ANONYMOUS_DIGITS = frozenset({"266696687", "1266696687"})
+_ALL_ZEROS = re.compile(r"^1?0{7,}$")
+
 _PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+$")
 _NON_DIGITS = re.compile(r"\D")
 
@@ -52,7 +58,8 @@ class NormalisedPhone:
 @dataclass(frozen=True)
 class IncomingNumber:
     """A number as a peer sent it, read as well as it can be. `e164` is empty when it is not a
-    valid public number (an extension, a short code, something garbled)."""
+    valid public number (an extension, a short code, something garbled); `digits` too when it
+    is an anonymous caller's marker, so nothing matches it."""
 
     raw: str
     digits: str
@@ -172,7 +179,7 @@ def incoming_number(raw: str) -> IncomingNumber:
     default region, an extension. Never raises."""
     raw = (raw or "").strip()[:MAX_RAW_LENGTH]
     digits = digits_of(raw)
-    if not digits:
+    if not digits or digits in ANONYMOUS_DIGITS or _ALL_ZEROS.fullmatch(digits):
         return IncomingNumber(raw=raw, digits="", e164="", national_number="")
     candidates = [raw]
     if not raw.startswith("+") and len(digits) >= MIN_INTERNATIONAL_DIGITS:
