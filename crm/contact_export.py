@@ -24,8 +24,9 @@ _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def csv_safe(value: str) -> str:
-    """Guard a cell against spreadsheet formula injection; the import strips the guard."""
-    return "'" + value if value.startswith(_FORMULA_STARTS) else value
+    """Guard a cell against spreadsheet formula injection; the import strips the guard. A value
+    that starts with an apostrophe is guarded too, so the import gives back the value whole."""
+    return "'" + value if value.startswith((*_FORMULA_STARTS, "'")) else value
 
 
 def contact_row(contact: Contact) -> list[str]:

@@ -46,18 +46,31 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "name": ("name", "full name", "contact", "contact name"),
     "title": ("title", "job title", "position", "role"),
     "company": ("company", "company name", "organisation", "organization", "account"),
-    "email": ("email", "e mail", "email address", "primary email"),
-    "secondary_email": ("secondary email", "other email", "email 2", "alternate email"),
+    "email": ("email", "e mail", "email address", "e mail address", "primary email"),
+    "secondary_email": (
+        "secondary email",
+        "other email",
+        "email 2",
+        "alternate email",
+        "e mail 2 address",  # Outlook's export
+    ),
     "status": ("status", "lead status", "stage"),
     "owner": ("owner", "owner username", "assigned to"),
     ContactPhone.Kind.MOBILE: ("mobile", "mobile phone", "cell", "cell phone", "phone"),
     ContactPhone.Kind.WORK: ("work", "work phone", "office phone", "business phone"),
     ContactPhone.Kind.HOME: ("home", "home phone"),
-    ContactPhone.Kind.FAX: ("fax", "fax number"),
+    ContactPhone.Kind.FAX: ("fax", "fax number", "business fax"),
     ContactPhone.Kind.OTHER: ("other phone", "phone 2", "alternate phone"),
 }
 PHONE_COLUMNS = tuple(ContactPhone.Kind.values)
-TEXT_LIMITS = {"first_name": 100, "last_name": 100, "title": 150, "company": 200}
+TEXT_LIMITS = {
+    "first_name": 100,
+    "last_name": 100,
+    "title": 150,
+    "company": 200,
+    "email": 254,
+    "secondary_email": 254,
+}
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
 
 Action = Literal["create", "update", "refuse"]

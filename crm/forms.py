@@ -60,8 +60,8 @@ class ContactForm(forms.Form):
         required=False,
         help_text="Pick an existing company or type a new name to create it.",
     )
-    email = forms.EmailField(required=False)
-    secondary_email = forms.EmailField(required=False, label="Other email")
+    email = forms.EmailField(required=False, max_length=254)
+    secondary_email = forms.EmailField(required=False, max_length=254, label="Other email")
     status = forms.ChoiceField(choices=Contact.Status.choices, initial=Contact.Status.LEAD)
     owner = UserChoiceField(queryset=_users(), required=False, empty_label="Nobody")
 

@@ -24,6 +24,12 @@ MAX_RAW_LENGTH = 64
 # (a 7-digit local caller ID must not be read as, say, a number in Niue).
 MIN_INTERNATIONAL_DIGITS = 10
 
+# What carriers put in place of a withheld caller ID, as digits: 'ANONYMOUS' on a keypad, and
+# zeros (after a '1' country code, or not). Matching them on their last digits would name a
+# stranger as the caller.
+ANONYMOUS_DIGITS = frozenset({"266696687", "1266696687"})
+_ALL_ZEROS = re.compile(r"^1?0{7,}$")
+
 _PHONE_CHARS = re.compile(r"^[\d\s().+\-/]+$")
 _NON_DIGITS = re.compile(r"\D")
 
@@ -52,7 +58,8 @@ class NormalisedPhone:
 @dataclass(frozen=True)
 class IncomingNumber:
     """A number as a peer sent it, read as well as it can be. `e164` is empty when it is not a
-    valid public number (an extension, a short code, something garbled)."""
+    valid public number (an extension, a short code, something garbled); `digits` too when it
+    is an anonymous caller's marker, so nothing matches it."""
 
     raw: str
     digits: str
@@ -115,7 +122,25 @@ def phone_normalise(raw: str, *, region: str | None = None) -> NormalisedPhone:
     if len(raw) > MAX_RAW_LENGTH:
         raise InvalidPhoneNumber(f"is longer than {MAX_RAW_LENGTH} characters")
     try:
-        parsed = phonenumbers.parse(raw, region, keep_raw_input=True)
+        return _normalise(raw, raw, region)
+    except InvalidPhoneNumber as refused:
+        if international := _international_00(raw):
+            try:
+                return _normalise(international, raw, region)
+            except InvalidPhoneNumber:
+                pass
+        raise refused
+
+
+def _international_00(raw: str) -> str:
+    """'0044 20 …' as '+44 20 …': '00' is the international prefix in most of the world, also
+    when the default region's is another (the US's is 011). '' for anything else."""
+    return "+" + raw[2:] if raw.startswith("00") else ""
+
+
+def _normalise(text: str, raw: str, region: str) -> NormalisedPhone:
+    try:
+        parsed = phonenumbers.parse(text, region, keep_raw_input=True)
     except NumberParseException as exc:
         if exc.error_type == NumberParseException.INVALID_COUNTRY_CODE:
             raise InvalidPhoneNumber("has a country code that does not exist") from exc
@@ -154,11 +179,13 @@ def incoming_number(raw: str) -> IncomingNumber:
     default region, an extension. Never raises."""
     raw = (raw or "").strip()[:MAX_RAW_LENGTH]
     digits = digits_of(raw)
-    if not digits:
+    if not digits or digits in ANONYMOUS_DIGITS or _ALL_ZEROS.fullmatch(digits):
         return IncomingNumber(raw=raw, digits="", e164="", national_number="")
     candidates = [raw]
     if not raw.startswith("+") and len(digits) >= MIN_INTERNATIONAL_DIGITS:
         candidates.append("+" + digits)  # E.164 without its '+', as RingCentral sends in places
+    if international := _international_00(raw):
+        candidates.append(international)
     for candidate in candidates:
         try:
             parsed = phonenumbers.parse(candidate, default_region())

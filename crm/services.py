@@ -33,6 +33,7 @@ from crm.records import CallLogRecord, MessageLogRecord, Party
 from crm.upsert import upsert_by_rc_id
 
 NOTE_MAX_LENGTH = 10_000
+EMAIL_MAX_LENGTH = Contact._meta.get_field("email").max_length
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -206,7 +207,9 @@ def _validate_contact(data: ContactData) -> None:
         errors["first_name"] = "Enter a first or last name."
     for name in ("email", "secondary_email"):
         value = getattr(data, name).strip()
-        if value:
+        if len(value) > EMAIL_MAX_LENGTH:
+            errors[name] = f"Emails are at most {EMAIL_MAX_LENGTH} characters."
+        elif value:
             try:
                 validate_email(value)
             except ValidationError:
@@ -367,10 +370,24 @@ def note_create(*, contact: Contact, author: User, body: str) -> Note:
 # --- Call and message logs -------------------------------------------------------------------
 
 
+def _without_nul(value):
+    """The value with U+0000 removed from every string in it (PostgreSQL refuses it in text and
+    in jsonb)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list | tuple):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
+
+
 def _fit_strings(model: type, values: dict) -> dict:
-    """Trim provider strings to their columns, so an overlong name cannot fail a whole sync."""
+    """Trim provider strings to their columns and drop NUL characters, so an overlong name or a
+    stray byte cannot fail a whole sync."""
     fitted = {}
     for attname, value in values.items():
+        value = _without_nul(value)
         max_length = getattr(model._meta.get_field(attname), "max_length", None)
         fitted[attname] = value[:max_length] if isinstance(value, str) and max_length else value
     return fitted

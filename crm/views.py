@@ -75,6 +75,11 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def _text_param(request: HttpRequest, name: str, max_length: int = 200) -> str:
+    """A free-text query parameter, stripped, without NUL characters (PostgreSQL refuses them)."""
+    return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
+
+
 def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
     return Paginator(rows, size).get_page(request.GET.get("page"))
 
@@ -84,6 +89,15 @@ def _render_list(request, template: str, partial: str, context: dict) -> HttpRes
     response = render(request, partial if _is_htmx(request) else template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _last_activity_seen(user, record: Contact | Company, page: selectors.TimelinePage):
+    """The last activity to show this user: the stored one includes every agent's calls and
+    messages, so an agent who sees only their own gets the latest they can see (or when the
+    record was added)."""
+    if sees_all_logs(user):
+        return record.last_activity_at
+    return max([record.created_at, *(entry.at for entry in page.entries[:1])])
 
 
 def _may_delete(user) -> bool:
@@ -112,6 +126,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
         "company": company,
         "page": _page(request, selectors.contact_list(filters=filters)),
         "any_contacts": Contact.objects.exists(),
+        "sees_all": sees_all_logs(request.user),
     }
     return _render_list(request, "crm/contacts/list.html", "crm/contacts/_results.html", context)
 
@@ -159,7 +174,7 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
                 return redirect("crm:contact-detail", pk=contact.pk)
     elif contact is None:
         # "New contact" on a company's page names the company.
-        company_name = request.GET.get("company", "").strip()[:200]
+        company_name = _text_param(request, "company")
         form = ContactForm(initial={"owner": request.user.pk, "company": company_name})
         phones = phone_formset()
     else:
@@ -215,7 +230,12 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "crm/contacts/detail.html",
-        {"contact": contact, "timeline": timeline, "note_form": NoteForm()},
+        {
+            "contact": contact,
+            "timeline": timeline,
+            "note_form": NoteForm(),
+            "last_activity": _last_activity_seen(request.user, contact, timeline),
+        },
     )
 
 
@@ -289,7 +309,7 @@ def phone_check(request: HttpRequest) -> HttpResponse:
 @require_GET
 def email_check(request: HttpRequest) -> HttpResponse:
     other = selectors.contact_email_taken(
-        email=request.GET.get("email", ""), exclude_id=parse_id(request.GET.get("contact"))
+        email=_text_param(request, "email", 254), exclude_id=parse_id(request.GET.get("contact"))
     )
     return render(request, "crm/contacts/_email_check.html", {"other": other})
 
@@ -297,7 +317,7 @@ def email_check(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def company_options(request: HttpRequest) -> HttpResponse:
-    companies = selectors.company_list(query=request.GET.get("company", ""))[:10]
+    companies = selectors.company_list(query=_text_param(request, "company"))[:10]
     return render(request, "crm/companies/_options.html", {"companies": companies})
 
 
@@ -404,11 +424,12 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_GET
 def company_list(request: HttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "").strip()[:200]
+    query = _text_param(request, "q")
     context = {
         "query": query,
         "page": _page(request, selectors.company_list(query=query)),
         "any_companies": Company.objects.exists(),
+        "sees_all": sees_all_logs(request.user),
     }
     return _render_list(request, "crm/companies/list.html", "crm/companies/_results.html", context)
 
@@ -418,13 +439,16 @@ def company_list(request: HttpRequest) -> HttpResponse:
 def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     contacts = selectors.contact_list(filters=selectors.ContactFilters(company_id=company.pk))
+    activity = selectors.company_activity(user=request.user, company=company)
     return render(
         request,
         "crm/companies/detail.html",
         {
             "company": company,
             "contacts": _page(request, contacts),
-            "activity": selectors.company_activity(user=request.user, company=company),
+            "activity": activity,
+            "last_activity": _last_activity_seen(request.user, company, activity),
+            "sees_all": sees_all_logs(request.user),
         },
     )
 

@@ -1,11 +1,12 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.test import Client
 
 from crm import selectors
 from crm.models import Company, Contact, ContactPhone, Note
-from crm.services import call_log_upsert, note_create
+from crm.services import ContactData, call_log_upsert, contact_create, note_create
 from tests.factories import call_record, contact, supervisor
 
 pytestmark = pytest.mark.django_db
@@ -351,3 +352,40 @@ def test_new_contact_from_a_company_page_names_the_company(client):
     assert response.status_code == 200
     assert response.context["form"]["company"].value() == "Smith & Sons"
     assert 'name="company" id="id_company" value="Smith &amp; Sons"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/contacts/?q=ab%00c",
+        "/contacts/?q=650%00555",
+        "/contacts/export.csv?q=ab%00c",
+        "/companies/?q=ab%00c",
+        "/companies/options/?company=ab%00c",
+        "/contacts/check-email/?email=a%00@b.example",
+        "/contacts/check-phone/?number=650%00555%000100",
+        "/contacts/new/?company=ab%00c",
+        "/calls/?q=ab%00c",
+        "/messages/?q=650%00555",
+    ],
+)
+def test_nul_characters_in_query_parameters_are_not_a_server_error(client, url):
+    # PostgreSQL refuses U+0000 in a text parameter
+    response = client.get(url)
+    assert response.status_code < 500
+    if url.startswith("/contacts/export"):
+        b"".join(response.streaming_content)
+
+
+def test_overlong_email_is_refused_inline_not_a_server_error(client):
+    long_email = "a" * 250 + "@example.com"
+    response = client.post("/contacts/new/", contact_form(secondary_email=long_email))
+    assert response.status_code == 422
+    assert "at most 254 characters" in response.content.decode()
+    assert Contact.objects.count() == 0
+
+
+def test_contact_service_refuses_an_overlong_email():
+    with pytest.raises(ValidationError) as refused:
+        contact_create(data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"))
+    assert refused.value.message_dict == {"email": ["Emails are at most 254 characters."]}

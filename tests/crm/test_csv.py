@@ -5,7 +5,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from crm.contact_import import MAX_ROWS
+from crm.contact_import import MAX_ROWS, import_plan
 from crm.models import Company, Contact, ContactImport, ContactPhone
 from tests.factories import agent, contact
 
@@ -304,3 +304,71 @@ def test_a_shared_number_does_not_make_a_row_update_someone_else(client):
         ("create", None, ""),
         ("update", noah.pk, ""),
     ]
+
+
+def test_values_starting_with_an_apostrophe_or_a_formula_sign_survive_export_and_import(client):
+    # given names that start with an apostrophe (which the import reads as the export's guard)
+    # and with a formula sign (which the export guards)
+    contact(
+        first_name="'t Hart",
+        last_name="-Dash",
+        title="''quoted",
+        email="mia@example.com",
+        company="'s-Hertogenbosch Works",
+    )
+    data = "\n".join(",".join(f'"{cell}"' for cell in row) for row in export(client))
+    # when the export is imported back
+    upload(client, data)
+    client.post(f"/contacts/import/{ContactImport.objects.get().pk}/apply/")
+    # then nothing changed
+    mia = Contact.objects.select_related("company").get()
+    assert (mia.first_name, mia.last_name, mia.title, mia.company.name) == (
+        "'t Hart",
+        "-Dash",
+        "''quoted",
+        "'s-Hertogenbosch Works",
+    )
+    assert Company.objects.count() == 1
+
+
+def test_overlong_email_is_refused_in_the_preview_not_when_applying(client):
+    long_email = "a" * 250 + "@example.com"  # a valid address, longer than the column
+    upload(client, f"name,email\nAna Adeyemi,{long_email}\nBen Baker,ben@example.com\n")
+    contact_import = ContactImport.objects.get()
+    plan = client.get(f"/contacts/import/{contact_import.pk}/").context["plan"]
+    assert [(r.action, r.reason) for r in plan.rows] == [
+        ("refuse", "email is longer than 254 characters."),
+        ("create", ""),
+    ]
+    client.post(f"/contacts/import/{contact_import.pk}/apply/")
+    assert list(Contact.objects.values_list("first_name", flat=True)) == ["Ben"]
+
+
+def test_export_with_several_numbers_per_contact_imports_back_unchanged(client):
+    for i in range(3):
+        contact(
+            first_name=f"C{i}",
+            email=f"c{i}@example.com",
+            phones=[f"+1 650 555 010{i}", f"+44 20 7946 010{i}", (f"+1 212 555 010{i}", "work")],
+        )
+    data = b"".join(client.get("/contacts/export.csv").streaming_content)
+    upload(client, data)
+    plan = client.get(f"/contacts/import/{ContactImport.objects.get().pk}/").context["plan"]
+    assert [(r.action, len(r.values["e164s"])) for r in plan.rows] == [("update", 3)] * 3
+    client.post(f"/contacts/import/{ContactImport.objects.get().pk}/apply/")
+    assert (Contact.objects.count(), ContactPhone.objects.count()) == (3, 9)
+
+
+def test_outlook_style_headers_are_read():
+    header = "First Name,Last Name,E-mail Address,E-mail 2 Address,Job Title,Business Fax"
+    plan = import_plan(
+        data=f"{header}\nAna,Adeyemi,ana@example.com,a2@example.com,CFO,+1 650 555 0109\n".encode()
+    )
+    assert plan.ignored_columns == []
+    values = plan.rows[0].values
+    assert (values["email"], values["secondary_email"], values["title"]) == (
+        "ana@example.com",
+        "a2@example.com",
+        "CFO",
+    )
+    assert values["phones"] == [["+1 650 555 0109", "fax"]]

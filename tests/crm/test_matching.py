@@ -5,8 +5,8 @@ from django.db import connection
 
 from crm.matching import contact_match_number, match_statements
 from crm.models import Contact
-from crm.services import contacts_bump_activity
-from tests.factories import agent, contact
+from crm.services import call_log_upsert, contacts_bump_activity
+from tests.factories import agent, call_record, contact
 
 pytestmark = pytest.mark.django_db
 
@@ -22,6 +22,8 @@ pytestmark = pytest.mark.django_db
         ("+44 20 7946 0958", "+44 20 7946 0958"),
         ("+44 20 7946 0958", "442079460958"),
         ("+442079460958", "+44 (0)20 7946 0958"),
+        ("+44 20 7946 0958", "0044 20 7946 0958"),
+        ("+44 20 7946 0958", "011 44 20 7946 0958"),
     ],
 )
 def test_number_in_any_format_matches_the_contact_by_e164(stored, incoming):
@@ -160,3 +162,27 @@ def test_matched_contacts_are_complete_models():
     )
     assert found.last_activity_at == Contact.objects.get(pk=casey.pk).last_activity_at
     assert found._state.adding is False
+
+
+@pytest.mark.parametrize(
+    "anonymous",
+    [
+        "Anonymous",
+        "Unknown",
+        "Blocked",
+        "sip:anonymous@anonymous.invalid",
+        "266696687",  # 'ANONYMOUS' on a keypad: how US carriers show a withheld number
+        "+266696687",
+        "0000000000",
+        "+10000000000",
+    ],
+)
+def test_anonymous_caller_never_matches_a_contact(anonymous):
+    # given contacts whose numbers end in the digits of anonymous callers' markers
+    contact(first_name="Kitchener", phones=["(226) 669-6687"])
+    contact(first_name="Zero", phones=["(650) 200-0000"])
+    match = contact_match_number(number=anonymous)
+    assert (match.method, match.contacts, match.internal_user) == ("none", (), None)
+    # and their calls are no one's, on any timeline
+    call = call_log_upsert(record=call_record(rc_id="A1", remote=anonymous))
+    assert (call.contact, call.remote_tail) == (None, "")

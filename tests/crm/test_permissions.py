@@ -3,9 +3,10 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.template import Context, Template
 from django.test import Client
 
-from crm.models import CallLog, Disposition, MessageLog
+from crm.models import CallLog, Company, Contact, Disposition, MessageLog
 from crm.records import Recording
 from crm.roles import is_supervisor, sees_all_logs
 from crm.selectors import call_logs_visible_to, message_logs_visible_to, recordings_visible_to
@@ -310,3 +311,31 @@ def test_signed_out_visitors_are_sent_to_sign_in(path):
     response = Client().get(path)
     assert response.status_code == 302
     assert response["Location"] == f"/login/?next={path}"
+
+
+def test_last_activity_shown_to_an_agent_never_reveals_another_agents_call():
+    # given a contact whose latest call was Blake's, an hour after Alex's
+    alex, blake, sam = agent(username="alex"), agent(username="blake"), supervisor(username="sam")
+    dana = contact(first_name="Dana", company="Initech", phones=["+1 415 555 0199"])
+    long_ago = T0 - timedelta(days=30)
+    Contact.objects.filter(pk=dana.pk).update(created_at=long_ago, last_activity_at=long_ago)
+    Company.objects.filter(pk=dana.company_id).update(last_activity_at=long_ago)
+    call_log_upsert(record=call_record(rc_id="A1", agent=alex, remote="+14155550199"))
+    blakes_time = T0 + timedelta(hours=1)
+    call_log_upsert(
+        record=call_record(rc_id="B1", agent=blake, remote="+14155550199", start_time=blakes_time)
+    )
+    shown = Template("{{ at }}").render(Context({"at": blakes_time}))
+    pages = [
+        f"/contacts/{dana.pk}/",
+        "/contacts/",
+        "/companies/",
+        f"/companies/{dana.company_id}/",
+    ]
+    for path in pages:
+        # then Alex's pages do not show its time; a supervisor's do
+        assert shown not in client_for(alex).get(path).content.decode(), path
+        assert shown in client_for(sam).get(path).content.decode(), path
+    # and Alex's contact page shows his own call as the last activity
+    alex_page = client_for(alex).get(f"/contacts/{dana.pk}/")
+    assert alex_page.context["last_activity"] == T0

@@ -17,6 +17,9 @@ pytestmark = pytest.mark.django_db
         ("1-650-555-0100", "+16505550100", False),
         ("+44 20 7946 0958", "+442079460958", False),
         ("011 44 20 7946 0958", "+442079460958", False),
+        # '00' is the international prefix of most of the world, if not of the US
+        ("0044 20 7946 0958", "+442079460958", False),
+        ("00 49 30 901820", "+4930901820", False),
     ],
 )
 def test_typed_number_is_stored_in_e164(typed, e164, assumed):

@@ -233,6 +233,33 @@ def test_overlong_provider_strings_are_trimmed_not_refused():
     assert call.from_name == "N" * 200
 
 
+def test_nul_characters_from_the_provider_are_dropped_not_a_database_error():
+    # PostgreSQL refuses U+0000 in text and in jsonb; one stray byte must not fail a sync
+    message = message_log_upsert(
+        record=message_record(
+            rc_id="M1",
+            subject="see\x00you",
+            remote="+16505550100\x00",
+            from_party=Party(phone_number="+16505550100", name="Ja\x00ne"),
+            to_parties=(Party(phone_number="+18442374550", name="Sa\x00les"),),
+            attachments=(MessageAttachment(id="1", file_name="a\x00.png"),),
+        )
+    )
+    assert (message.subject, message.from_name) == ("seeyou", "Jane")
+    assert message.to[0]["name"] == "Sales"
+    assert message.attachments[0]["file_name"] == "a.png"
+    call = call_log_upsert(record=call_record(rc_id="A1", remote_name="Ja\x00ne", reason="x\x00"))
+    assert (call.from_name, call.reason) == ("Jane", "x")
+
+
+def test_long_and_non_bmp_text_is_stored_whole():
+    text = "Hello 👋🏽 " + "🎉" * 5000
+    message = message_log_upsert(record=message_record(rc_id="M1", subject=text))
+    assert message.subject == text
+    call = call_log_upsert(record=call_record(rc_id="A1", remote_name="😀" * 300))
+    assert call.from_name == "😀" * 200
+
+
 @pytest.mark.parametrize(
     ("fields", "error"),
     [
