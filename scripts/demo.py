@@ -71,6 +71,11 @@ class Supervisor:
 
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
+        self.hurry = False
+
+    def hurry_up(self, signum=None, frame=None) -> None:
+        """A signal while stopping: do not wait for the children, kill them."""
+        self.hurry = True
 
     def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
         proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
@@ -80,19 +85,17 @@ class Supervisor:
     def stop(self) -> None:
         """SIGTERM to every child, SIGKILL to what still runs 10 s later. Another Ctrl-C meanwhile
         does not abandon the children: it sends the SIGKILL at once."""
-        hurry = False
-
-        def on_signal(signum, frame):
-            nonlocal hurry
-            hurry = True
-
         for signum in STOP_SIGNALS:
-            signal.signal(signum, on_signal)
+            signal.signal(signum, self.hurry_up)
         running = [proc for _name, proc in reversed(self.children) if proc.poll() is None]
         for proc in running:
             signal_group(proc, signal.SIGTERM)
         deadline = time.monotonic() + 10
-        while not hurry and time.monotonic() < deadline and any(p.poll() is None for p in running):
+        while (
+            not self.hurry
+            and time.monotonic() < deadline
+            and any(p.poll() is None for p in running)
+        ):
             time.sleep(0.1)
         for _name, proc in self.children:
             # Also whatever a child left behind in its group (a worker's pool processes).
@@ -282,6 +285,10 @@ def main() -> None:
     sup = Supervisor()
 
     def on_signal(signum, frame):
+        # From now on a signal only hurries the stop: a second Ctrl-C arriving before the
+        # stop begins must not interrupt the clean-up itself.
+        for other in STOP_SIGNALS:
+            signal.signal(other, sup.hurry_up)
         raise KeyboardInterrupt
 
     # Installed explicitly: a shell that starts us in the background leaves SIGINT ignored.

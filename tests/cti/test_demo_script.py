@@ -158,12 +158,13 @@ def test_closing_the_terminal_stops_everything(tmp_path):
         assert not any(port_accepts(port) for port in ports.values())
 
 
-def test_a_second_ctrl_c_while_stopping_still_stops_everything(tmp_path):
-    # given a running demo that has been asked to stop
+@pytest.mark.parametrize("pause", [0.3, 0.01])
+def test_a_second_ctrl_c_while_stopping_still_stops_everything(tmp_path, pause):
+    # given a running demo that has been asked to stop (0.01 s: before the stop has begun)
     with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, _ports, log):
         children = children_of(proc.pid)
         proc.send_signal(signal.SIGINT)
-        time.sleep(0.3)
+        time.sleep(pause)
         # when an impatient user presses Ctrl-C again
         proc.send_signal(signal.SIGINT)
         # then it still stops every child before it exits, without a traceback
