@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -52,6 +53,7 @@ from crm.forms import (
 from crm.ids import parse_id
 from crm.matching import contact_match_number
 from crm.models import Company, Contact, ContactImport
+from crm.pagination import CappedPaginator
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.roles import is_admin, is_supervisor, sees_all_logs
 from crm.services import (
@@ -76,7 +78,8 @@ def _is_htmx(request: HttpRequest) -> bool:
 
 
 def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+    paginator = CappedPaginator if isinstance(rows, QuerySet) else Paginator
+    return paginator(rows, size).get_page(request.GET.get("page"))
 
 
 def _render_list(request, template: str, partial: str, context: dict) -> HttpResponse:
