@@ -8,6 +8,8 @@ a next page exists is read from the page itself (one row more than it shows).
 from django.core.paginator import EmptyPage, Page, Paginator
 
 COUNT_LIMIT = 10_000
+# From this offset on, a page's ids are found first and only its own rows are joined.
+DEFERRED_JOIN_OFFSET = 1_000
 
 
 class CappedPage(Page):
@@ -33,18 +35,33 @@ class CappedPaginator(Paginator):
     limit and `num_pages` the pages it fills; any later page still opens (its rows are read with
     one more, to know whether another follows). A page number past the end is the one case that
     counts every row, to send the reader to the real last page.
+
+    `count_in_order` counts the first rows in the list's order rather than any rows: for lists
+    whose filters and order share an index (the logs, by time). Unordered, PostgreSQL may
+    read a date range's rows with a sequential scan from the wrong end of the table, assuming
+    they are spread evenly (130 ms for a week of a million calls, instead of 6).
     """
 
-    def __init__(self, object_list, per_page, *, count_limit: int | None = None, **kwargs):
+    def __init__(
+        self,
+        object_list,
+        per_page,
+        *,
+        count_limit: int | None = None,
+        count_in_order: bool = False,
+        **kwargs,
+    ):
         super().__init__(object_list, per_page, **kwargs)
         self.count_limit = count_limit or COUNT_LIMIT
+        self.count_in_order = count_in_order
         self._count: int | None = None
         self.count_capped = False
 
     @property
     def count(self) -> int:
         if self._count is None:
-            counted = self.object_list.order_by()[: self.count_limit + 1].count()
+            rows = self.object_list if self.count_in_order else self.object_list.order_by()
+            counted = rows[: self.count_limit + 1].count()
             self.count_capped = counted > self.count_limit
             self._count = min(counted, self.count_limit)
         return self._count
@@ -83,8 +100,17 @@ class CappedPaginator(Paginator):
         if not self.count_capped:
             return super().page(number)
         bottom = (number - 1) * self.per_page
-        rows = list(self.object_list[bottom : bottom + self.per_page + 1])
+        rows = self._slice(bottom, self.per_page + 1)
         if not rows:
             self._count, self.count_capped = self.object_list.count(), False
             raise EmptyPage("That page contains no results")
         return CappedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
+
+    def _slice(self, bottom: int, size: int) -> list:
+        """Rows bottom to bottom + size. Deep in a list, OFFSET walks the ids alone; with the
+        select_related joins, PostgreSQL would join every skipped row (200 ms at row 50,000 of
+        a million contacts)."""
+        if bottom < DEFERRED_JOIN_OFFSET:
+            return list(self.object_list[bottom : bottom + size])
+        ids = list(self.object_list.values_list("pk", flat=True)[bottom : bottom + size])
+        return list(self.object_list.filter(pk__in=ids)) if ids else []

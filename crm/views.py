@@ -77,9 +77,12 @@ def _is_htmx(request: HttpRequest) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
-    paginator = CappedPaginator if isinstance(rows, QuerySet) else Paginator
-    return paginator(rows, size).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count_in_order: bool = False):
+    if isinstance(rows, QuerySet):
+        paginator = CappedPaginator(rows, size, count_in_order=count_in_order)
+    else:
+        paginator = Paginator(rows, size)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _render_list(request, template: str, partial: str, context: dict) -> HttpResponse:
@@ -500,7 +503,7 @@ def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpR
         "contact": Contact.objects.filter(pk=filters.contact_id).first()
         if filters.contact_id
         else None,
-        "page": _page(request, selector(user=request.user, filters=filters)),
+        "page": _page(request, selector(user=request.user, filters=filters), count_in_order=True),
     }
     return _render_list(request, f"crm/{kind}/list.html", f"crm/{kind}/_results.html", context)
 
