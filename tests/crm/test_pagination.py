@@ -59,3 +59,14 @@ def test_below_the_limit_the_count_is_exact(client, sixty_contacts):
 
 def test_a_page_that_is_not_a_number_is_the_first(client, sixty_contacts, limit_30):
     assert "1\u201325 of more than 30" in text(client.get("/contacts/?page=abc"))
+
+
+def test_deep_pages_show_the_same_rows_when_ids_are_found_first(
+    client, sixty_contacts, limit_30, monkeypatch
+):
+    monkeypatch.setattr(pagination, "DEFERRED_JOIN_OFFSET", 10)
+    body = text(client.get("/contacts/?page=2"))
+    assert "26\u201350 of more than 30" in body
+    names = [f"Person {n:02d}" for n in range(26, 51)]
+    assert all(name in body for name in names) and "Person 51" not in body
+    assert [body.index(name) for name in names] == sorted(body.index(name) for name in names)
