@@ -48,16 +48,16 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def bench_database_url(name: str | None) -> tuple[str, str]:
+def bench_database_url(name: str | None, suffix: str = "_bench_match") -> tuple[str, str]:
     """The configured DATABASE_URL with its database name replaced, and the maintenance URL."""
     from dotenv import load_dotenv
 
     load_dotenv(os.environ.get("ENV_FILE") or ROOT / ".env")
     configured = os.environ.get("DATABASE_URL", "")
     if not configured.startswith(("postgres://", "postgresql://")):
-        raise SystemExit("bench/match.py needs PostgreSQL: set DATABASE_URL=postgres://...")
+        raise SystemExit("the benchmarks need PostgreSQL: set DATABASE_URL=postgres://...")
     parts = urlsplit(configured)
-    bench_name = name or parts.path.lstrip("/") + "_bench_match"
+    bench_name = name or parts.path.lstrip("/") + suffix
     return (
         urlunsplit(parts._replace(path="/" + bench_name)),
         urlunsplit(parts._replace(path="/postgres")),
@@ -210,6 +210,47 @@ def loaded_label(cursor) -> str | None:
     return cursor.fetchone()[0]
 
 
+def copy_tables(conn, tables: list[tuple[str, str, object]], *, truncate: str) -> None:
+    """COPY rows into tables (name, columns, iterable of row tuples) in one transaction, with
+    their secondary indexes dropped during the load and rebuilt after it; `truncate` is the
+    TRUNCATE list to empty first (CASCADE)."""
+    names = [table for table, _columns, _rows in tables]
+    # One transaction: a failed COPY must not leave the tables without their indexes.
+    with conn.transaction(), conn.cursor() as cur:
+        cur.execute("SET maintenance_work_mem = '512MB'")
+        cur.execute("SET synchronous_commit = off")
+        # Django's foreign keys are deferred; checked at commit, they would block CREATE INDEX.
+        cur.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cur.execute(f"TRUNCATE {truncate} RESTART IDENTITY CASCADE")
+        cur.execute(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
+            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
+            "WHERE t.relname = ANY(%s) "
+            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
+            [names],
+        )
+        indexes = cur.fetchall()
+        for name, _definition in indexes:
+            cur.execute(f"DROP INDEX {name}")
+        for table, columns, rows in tables:
+            t0, n = time.perf_counter(), 0
+            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+                    n += 1
+            print(f"  COPY {table}: {n} rows in {time.perf_counter() - t0:.1f}s")
+        t0 = time.perf_counter()
+        for _name, definition in indexes:
+            cur.execute(definition)
+        print(f"  rebuilt {len(indexes)} indexes in {time.perf_counter() - t0:.1f}s")
+        for table in names:
+            cur.execute(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+            cur.execute(f"ANALYZE {table}")
+
+
 def load(count: int, numbers: Numbers) -> float:
     from django.db import connection
 
@@ -219,40 +260,16 @@ def load(count: int, numbers: Numbers) -> float:
     print(f"generated {len(contacts)} contacts, {len(phones)} phones in {took:.1f}s")
     connection.ensure_connection()
     conn = connection.connection
-    with conn.cursor() as cur:
-        cur.execute("SET maintenance_work_mem = '512MB'")
-        cur.execute("SET synchronous_commit = off")
-        cur.execute(f"TRUNCATE {', '.join(TABLES)} RESTART IDENTITY CASCADE")
-        cur.execute(
-            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) "
-            "FROM pg_index i JOIN pg_class t ON t.oid = i.indrelid "
-            "WHERE t.relname = ANY(%s) "
-            "AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)",
-            [list(TABLES)],
+    tables = []
+    for table, rows in zip(TABLES, (companies, contacts, phones), strict=True):
+        extra = DEFAULTS.get(table, {})
+        columns = COLUMNS[table] + "".join(f", {c}" for c in extra)
+        tables.append(
+            (table, columns, [(*row, *extra.values()) for row in rows] if extra else rows)
         )
-        indexes = cur.fetchall()
-        for name, _definition in indexes:
-            cur.execute(f"DROP INDEX {name}")
-        for table, rows in zip(TABLES, (companies, contacts, phones), strict=True):
-            t0 = time.perf_counter()
-            extra = DEFAULTS.get(table, {})
-            columns = COLUMNS[table] + "".join(f", {c}" for c in extra)
-            with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row((*row, *extra.values()))
-            print(f"  COPY {table}: {len(rows)} rows in {time.perf_counter() - t0:.1f}s")
-        t0 = time.perf_counter()
-        for _name, definition in indexes:
-            cur.execute(definition)
-        print(f"  rebuilt {len(indexes)} indexes in {time.perf_counter() - t0:.1f}s")
-        for table in TABLES:
-            cur.execute(
-                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "  # noqa: S608
-                f"(SELECT coalesce(max(id), 1) FROM {table}))"
-            )
-            cur.execute(f"ANALYZE {table}")
+    copy_tables(conn, tables, truncate=", ".join(TABLES))
+    with conn.cursor() as cur:
         cur.execute(f"COMMENT ON TABLE crm_contact IS '{data_label(count)}'")
-    conn.commit()
     return time.perf_counter() - started
 
 

@@ -212,6 +212,15 @@ class CallLog(models.Model):
             models.Index(
                 F("agent"), F("start_time").desc(), F("id").desc(), name="crm_call_agent_idx"
             ),
+            # An agent's calls of one direction: counted in list order (crm.pagination), the
+            # agent index alone made PostgreSQL read all of the agent's calls (350 ms at 50,000).
+            models.Index(
+                F("agent"),
+                F("direction"),
+                F("start_time").desc(),
+                F("id").desc(),
+                name="crm_call_agent_dir_idx",
+            ),
             models.Index(
                 F("contact"), F("start_time").desc(), F("id").desc(), name="crm_call_contact_idx"
             ),

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
@@ -52,6 +53,7 @@ from crm.forms import (
 from crm.ids import parse_id
 from crm.matching import contact_match_number
 from crm.models import Company, Contact, ContactImport
+from crm.pagination import CappedPaginator
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.roles import is_admin, is_supervisor, sees_all_logs
 from crm.services import (
@@ -80,8 +82,12 @@ def _text_param(request: HttpRequest, name: str, max_length: int = 200) -> str:
     return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
 
 
-def _page(request: HttpRequest, rows, size: int = PAGE_SIZE):
-    return Paginator(rows, size).get_page(request.GET.get("page"))
+def _page(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count_in_order: bool = False):
+    if isinstance(rows, QuerySet):
+        paginator = CappedPaginator(rows, size, count_in_order=count_in_order)
+    else:
+        paginator = Paginator(rows, size)
+    return paginator.get_page(request.GET.get("page"))
 
 
 def _render_list(request, template: str, partial: str, context: dict) -> HttpResponse:
@@ -521,7 +527,7 @@ def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpR
         "contact": Contact.objects.filter(pk=filters.contact_id).first()
         if filters.contact_id
         else None,
-        "page": _page(request, selector(user=request.user, filters=filters)),
+        "page": _page(request, selector(user=request.user, filters=filters), count_in_order=True),
     }
     return _render_list(request, f"crm/{kind}/list.html", f"crm/{kind}/_results.html", context)
 
