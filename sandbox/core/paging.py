@@ -11,9 +11,14 @@ MAX_PAGE = 1000  # the spec's Page parameter
 
 def page_params(query, *, default_per_page: int = 100, max_per_page: int = 1000) -> tuple[int, int]:
     """Read `page` and `perPage` from the query (400 CMN-101 when not a number in range)."""
-    page = _positive(query.get("page"), "page", 1, MAX_PAGE)
+    page = page_param(query)
     per_page = _positive(query.get("perPage"), "perPage", default_per_page, max_per_page)
     return page, per_page
+
+
+def page_param(query) -> int:
+    """`page`: 1 to the spec's 1000 (400 CMN-101 otherwise); default 1."""
+    return _positive(query.get("page"), "page", 1, MAX_PAGE)
 
 
 def _positive(raw: str | None, name: str, default: int, maximum: int | None) -> int:

@@ -10,7 +10,7 @@ from sandbox.core.clock import iso
 from sandbox.core.errors import ApiError, invalid_parameter, mandatory_parameter, not_found
 from sandbox.core.media import media_response
 from sandbox.core.multipart import multi_status
-from sandbox.core.paging import MAX_PAGE, paginate
+from sandbox.core.paging import page_param, paginate
 from sandbox.core.params import bool_param, kept_query, multi_values, one_of, time_param
 from sandbox.core.routing import Ctx, Router, json_response
 from sandbox.voice.calllog import SYNC_MAX, CallLogEntry, SyncError, Urls, build_entry, record_json
@@ -69,24 +69,11 @@ def _per_page(ctx: Ctx) -> int:
     return min(value, MAX_PER_PAGE)
 
 
-def _page(ctx: Ctx) -> int:
-    raw = ctx.query.get("page")
-    if raw in (None, ""):
-        return 1
-    try:
-        value = int(raw)
-    except ValueError:
-        raise invalid_parameter("page", raw) from None
-    if not 1 <= value <= MAX_PAGE:
-        raise invalid_parameter("page", raw)
-    return value
-
-
 def _listing(
     ctx: Ctx, entries: Iterable[CallLogEntry], *, base_path: str, records_base: str
 ) -> Response:
     view = _view(ctx)
-    page, per_page = _page(ctx), _per_page(ctx)
+    page, per_page = page_param(ctx.query), _per_page(ctx)
     ordered = sorted(entries, key=lambda e: e.start_time, reverse=True)
     listing = paginate(
         ordered,
