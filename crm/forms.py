@@ -9,7 +9,7 @@ from django.forms import formset_factory
 from crm.ids import MAX_ID
 from crm.models import Company, Contact, ContactPhone, Direction, Disposition, MessageLog, User
 from crm.phones import InvalidPhoneNumber, phone_normalise
-from crm.selectors import LogFilters
+from crm.selectors import ContactFilters, LogFilters
 from crm.services import ContactData, PhoneInput
 
 MAX_PHONES = 10
@@ -104,18 +104,23 @@ class ContactForm(forms.Form):
         }
 
 
+def _checked_number(text: str) -> str:
+    """A number as typed (stripped), or a ValidationError that says why it is refused."""
+    raw = text.strip()
+    if raw:
+        try:
+            phone_normalise(raw)
+        except InvalidPhoneNumber as exc:
+            raise ValidationError(f"'{raw}' {exc}") from exc
+    return raw
+
+
 class PhoneForm(forms.Form):
     raw = forms.CharField(max_length=64, required=False, label="Number")
     kind = forms.ChoiceField(choices=ContactPhone.Kind.choices, label="Type")
 
     def clean_raw(self) -> str:
-        raw = self.cleaned_data["raw"].strip()
-        if raw:
-            try:
-                phone_normalise(raw)
-            except InvalidPhoneNumber as exc:
-                raise ValidationError(f"'{raw}' {exc}") from exc
-        return raw
+        return _checked_number(self.cleaned_data["raw"])
 
 
 class BasePhoneFormSet(forms.BaseFormSet):
@@ -163,13 +168,7 @@ class CompanyForm(forms.Form):
     description = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), required=False)
 
     def clean_phone(self) -> str:
-        raw = self.cleaned_data["phone"].strip()
-        if raw:
-            try:
-                phone_normalise(raw)
-            except InvalidPhoneNumber as exc:
-                raise ValidationError(f"'{raw}' {exc}") from exc
-        return raw
+        return _checked_number(self.cleaned_data["phone"])
 
 
 class NoteForm(forms.Form):
@@ -212,6 +211,17 @@ class ContactFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = _users()
+
+    def filters(self) -> ContactFilters:
+        self.is_valid()
+        data = self.cleaned_data  # only the fields that passed validation
+        owner = data.get("owner")
+        return ContactFilters(
+            query=data.get("q", ""),
+            status=data.get("status", ""),
+            owner_id=owner.pk if owner else None,
+            company_id=data.get("company"),
+        )
 
 
 def _validate_filter_date(value: date) -> None:

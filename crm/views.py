@@ -117,14 +117,7 @@ def _may_delete(user) -> bool:
 @require_GET
 def contact_list(request: HttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
-    owner = data.get("owner")
-    filters = selectors.ContactFilters(
-        query=data.get("q", ""),
-        status=data.get("status", ""),
-        owner_id=owner.pk if owner else None,
-        company_id=data.get("company"),
-    )
+    filters = form.filters()
     company = Company.objects.filter(pk=filters.company_id).first() if filters.company_id else None
     context = {
         "form": form,
@@ -140,17 +133,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def contact_export(request: HttpRequest) -> StreamingHttpResponse:
-    form = ContactFilterForm(request.GET)
-    data = form.cleaned_data if form.is_valid() else {}
-    owner = data.get("owner")
-    contacts = selectors.contact_list(
-        filters=selectors.ContactFilters(
-            query=data.get("q", ""),
-            status=data.get("status", ""),
-            owner_id=owner.pk if owner else None,
-            company_id=data.get("company"),
-        )
-    )
+    contacts = selectors.contact_list(filters=ContactFilterForm(request.GET).filters())
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     response = StreamingHttpResponse(contacts_csv_lines(contacts), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="contacts-{stamp}.csv"'
