@@ -333,9 +333,11 @@ def query_sets(count: int, numbers: Numbers, size: int) -> dict[str, tuple[list[
     }
 
 
-def main() -> None:
-    args = parse_args()
-    url, maintenance_url = bench_database_url(args.database)
+def setup_django(database: str | None, *, suffix: str = "_bench_match") -> tuple[str, str]:
+    """Point Django at the benchmark's own database (created when missing), as in production
+    (DEBUG off), with the region the generated numbers assume, migrated. Returns its URL and
+    the maintenance URL (for `--drop`)."""
+    url, maintenance_url = bench_database_url(database, suffix=suffix)
     ensure_database(url, maintenance_url)
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cti.settings")
@@ -344,11 +346,18 @@ def main() -> None:
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
 
     settings.DEBUG = False  # no query log, as in production
     settings.PHONE_DEFAULT_REGION = "US"
     call_command("migrate", verbosity=0)
+    return url, maintenance_url
+
+
+def main() -> None:
+    args = parse_args()
+    url, maintenance_url = setup_django(args.database)
+    from django.db import connection
+
     numbers = Numbers()
     check_sample(args.contacts, numbers)
     with connection.cursor() as cursor:

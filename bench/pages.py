@@ -14,7 +14,6 @@ is one JSON object: a key per page with p50/p99 in ms per role, and the row coun
 
 import argparse
 import json
-import os
 import random
 import sys
 import time
@@ -373,23 +372,12 @@ def time_page(client, urls: list[str], expect: list[str], requests: int) -> list
 
 def main() -> None:
     args = parse_args()
-    url, maintenance_url = match.bench_database_url(args.database, suffix="_bench_pages")
-    match.ensure_database(url, maintenance_url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cti.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    url, maintenance_url = match.setup_django(args.database, suffix="_bench_pages")
     from django.db import connection
     from django.test import Client
 
     from crm.models import CallLog, Contact, ContactPhone, MessageLog, Note
 
-    settings.DEBUG = False  # no query log, as in production
-    settings.PHONE_DEFAULT_REGION = "US"
-    call_command("migrate", verbosity=0)
     numbers = match.Numbers()
     match.check_sample(args.contacts, numbers)
     people = People(args.contacts, numbers)
