@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core.clock import iso
+from sandbox.core.parties import caller_info
 
 if TYPE_CHECKING:
     from sandbox.platform import World
@@ -47,18 +48,7 @@ class Party:
     target: bool | None = None
 
     def caller(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.phone_number:
-            out["phoneNumber"] = self.phone_number
-        if self.extension_number:
-            out["extensionNumber"] = self.extension_number
-        if self.extension_id:
-            out["extensionId"] = self.extension_id
-        if self.name:
-            out["name"] = self.name
-        if self.location:
-            out["location"] = self.location
-        return out
+        return caller_info(self)
 
     def recipient(self) -> dict[str, Any]:
         out = self.caller()

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sandbox.core.clock import iso
+from sandbox.core.parties import caller_info
 from sandbox.voice.models import CallSession, Endpoint, Party
 from sandbox.voice.numbers import location
 from sandbox.voice.recordings import StoredRecording
@@ -47,18 +48,7 @@ class LogParty:
     location: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        out: dict[str, Any] = {}
-        if self.phone_number:
-            out["phoneNumber"] = self.phone_number
-        if self.extension_number:
-            out["extensionNumber"] = self.extension_number
-        if self.extension_id:
-            out["extensionId"] = self.extension_id
-        if self.name:
-            out["name"] = self.name
-        if self.location:
-            out["location"] = self.location
-        return out
+        return caller_info(self)
 
 
 @dataclass
