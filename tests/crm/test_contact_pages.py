@@ -389,3 +389,13 @@ def test_contact_service_refuses_an_overlong_email():
     with pytest.raises(ValidationError) as refused:
         contact_create(data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"))
     assert refused.value.message_dict == {"email": ["Emails are at most 254 characters."]}
+
+
+def test_a_bad_filter_leaves_the_valid_ones_applied_in_the_list_and_the_export(client):
+    contact(first_name="Ana", last_name="Adeyemi", email="ana@initech.example")
+    contact(first_name="Ben", last_name="Baker", email="ben@globex.example")
+    query = {"q": "adeyemi", "company": "99999999999999999999999"}
+    page = client.get("/contacts/", query).content.decode()
+    assert "Adeyemi" in page and "Baker" not in page
+    export = b"".join(client.get("/contacts/export.csv", query).streaming_content).decode()
+    assert "ana@initech.example" in export and "ben@globex.example" not in export
