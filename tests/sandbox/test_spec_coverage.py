@@ -7,10 +7,7 @@ import re
 import pytest
 
 from sandbox.platform import MODULES
-from tests.support.openapi import find_operation
-
-# Paths RingCentral serves that the spec leaves out, and the operation they stand for.
-ALIASES = {"/ringout": "/ring-out"}
+from tests.support.openapi import find_operation, spec_path
 
 
 def api_routes():
@@ -21,9 +18,7 @@ def api_routes():
 
 
 def concrete(path: str) -> str:
-    for alias, real in ALIASES.items():
-        path = path.replace(alias, real)
-    return re.sub(r"\{[^}]+\}", "1", path)
+    return re.sub(r"\{[^}]+\}", "1", spec_path(path))
 
 
 @pytest.mark.parametrize("route", list(api_routes()), ids=lambda r: f"{r.method} {r.path}")

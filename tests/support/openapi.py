@@ -239,11 +239,20 @@ OAUTH_EXTRA = frozenset({"error_description"})
 VALIDATED: set[tuple[str, str]] = set()
 
 
+# Paths RingCentral serves that the spec leaves out, and the path the spec names.
+ALIASES = {"/ringout": "/ring-out"}
+
+
+def spec_path(path: str) -> str:
+    for alias, real in ALIASES.items():
+        path = path.replace(alias, real)
+    return path
+
+
 def spec_hook(response) -> None:
     """An httpx response hook: validate /restapi JSON responses against the spec."""
     request = response.request
-    # `/ringout` is RingCentral's alias of `/ring-out`, which is the path the spec names.
-    path = request.url.path.replace("/ringout", "/ring-out")
+    path = spec_path(request.url.path)
     content_type = response.headers.get("content-type", "")
     if not path.startswith("/restapi/") or not content_type.startswith("application/json"):
         return
