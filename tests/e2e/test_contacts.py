@@ -44,6 +44,8 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
     # when they add the caller as a contact, checking the number as they type it
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
     page.get_by_role("link", name="New contact").first.click()
+    # Typing starts once the page has loaded: htmx wires the number check up on load.
+    page.wait_for_url(f"{asgi_server}/contacts/new/")
     page.get_by_label("First name").fill("Casey")
     page.get_by_label("Last name").fill("Caller")
     page.get_by_label("Company").fill("Initech")
@@ -61,6 +63,7 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
 
     # when they search the contact list with the number in another format
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
+    page.wait_for_url(f"{asgi_server}/contacts/")
     search = page.get_by_role("searchbox", name="Search contacts")
     search.press_sequentially("650.555.0142", delay=20)
     results = page.locator("#results tbody tr")
@@ -78,7 +81,7 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
 
     # and add a note from the keyboard
     casey = Contact.objects.get(first_name="Casey")
-    expect(page).to_have_url(f"{asgi_server}/contacts/{casey.pk}/")
+    page.wait_for_url(f"{asgi_server}/contacts/{casey.pk}/")
     note = page.get_by_placeholder(re.compile("Add a note"))
     note.fill("Wants 40 seats; send the quote by Friday.")
     note.press("Control+Enter")
