@@ -72,6 +72,9 @@ TEXT_LIMITS = {
     "secondary_email": 254,
 }
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# .xlsx, .ods and .numbers files are zip archives.
+_WORKBOOK_MAGIC = b"PK\x03\x04"
 
 Action = Literal["create", "update", "refuse"]
 
@@ -132,32 +135,95 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, ignored
 
 
-def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of an uploaded file. Raises ImportFileError for what cannot be read."""
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the rows of an uploaded file, each row with the line of the file it starts
+    on (the header is line 1). Raises ImportFileError for a file that cannot be read as a whole:
+    not UTF-8 text, malformed CSV (naming the line), no rows, too many rows.
+
+    Lines may end in LF, CRLF or a lone CR (old Mac files). Parsing is strict: a quote that is
+    never closed, or text after a closing quote, refuses the file rather than merging or
+    splitting rows.
+    """
+    if data.startswith(_WORKBOOK_MAGIC):
+        raise ImportFileError(
+            "The file is a spreadsheet workbook, not CSV. In your spreadsheet, use "
+            "File → Save as → 'CSV UTF-8'."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
         ) from exc
-    if "\x00" in text:
-        raise ImportFileError("The file is not a CSV text file.")
+    if (nul := text.find("\x00")) != -1:
+        raise ImportFileError(
+            f"The file is not CSV text: line {_line_of(text, nul)} holds a NUL character "
+            "(binary data, or text saved as UTF-16). Save it from your spreadsheet as 'CSV UTF-8'."
+        )
+    delimiter, skip_initial_space = _sniff(text)
+    # newline="": the csv module sees every line ending (LF, CRLF, CR) and counts lines by them.
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        skipinitialspace=skip_initial_space,
+        strict=True,
+    )
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV: {exc}.") from exc
+        raise ImportFileError(
+            _malformed(str(exc), start=start, line=reader.line_num, delimiter=delimiter)
+            + " Nothing was imported: correct the file and upload it again."
+        ) from exc
     if not rows:
         raise ImportFileError("The file is empty.")
-    if len(rows) - 1 > MAX_ROWS:
+    header, body = rows[0][1], rows[1:]
+    if not any(cell.strip() for _, row in body for cell in row):
         raise ImportFileError(
-            f"The file has {len(rows) - 1} rows; at most {MAX_ROWS} can be imported at once. "
+            "The file has a header row but no contacts below it. Nothing was imported."
+        )
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(
+            f"The file has {len(body)} rows; at most {MAX_ROWS} can be imported at once. "
             "Split it into smaller files."
         )
-    return rows[0], rows[1:]
+    return header, body
+
+
+def _line_of(text: str, index: int) -> int:
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
+def _sniff(text: str) -> tuple[str, bool]:
+    """The delimiter (',', ';' or tab) and whether cells start after a space. The quote is
+    always '"', doubled inside a cell: how spreadsheets write CSV."""
+    sample = _LINE_BREAK.sub("\n", text[:4096])
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return ",", False
+    return dialect.delimiter, bool(dialect.skipinitialspace)
+
+
+def _malformed(error: str, *, start: int, line: int, delimiter: str) -> str:
+    """What is wrong, for a person, from the csv module's error: `start` is the line the row
+    being read starts on, `line` the line it had reached."""
+    if error.startswith(("unexpected end of data", "field larger than field limit")):
+        return (
+            f'Line {start}: a quote (") opened in this row is never closed, so the rest of the '
+            "file would run into one cell. Add the closing quote or remove the opening one."
+        )
+    if "expected after" in error:
+        separator = "tab" if delimiter == "\t" else f"'{delimiter}'"
+        return (
+            f"Line {line}: a quoted cell is followed by more text before the next {separator}. "
+            'Put the whole cell in quotes, doubling any quote inside it ("").'
+        )
+    return f"Line {line}: this is not valid CSV ({error})."
 
 
 def _cell(row: list[str], mapping: dict[str, int], key: str) -> str:
@@ -280,7 +346,7 @@ def import_plan(*, data: bytes) -> ImportPlan:
     mapping, ignored = _map_header(header)
     owners = _owners()
     parsed: list[tuple[int, dict | str]] = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         try:
