@@ -22,15 +22,15 @@ from django.db import transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from crm.models import Contact, ContactImport, ContactPhone, User
+from crm.models import Contact, ContactChange, ContactImport, ContactPhone, User
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.services import (
     ContactData,
     PhoneInput,
     company_get_or_create,
-    contact_add_phones,
     contact_create,
     contact_update,
+    owner_change_refusal,
 )
 
 MAX_ROWS = 10_000
@@ -337,8 +337,10 @@ def _existing_by_phone(e164s: Iterable[str]) -> dict[str, set[int]]:
     return found
 
 
-def import_plan(*, data: bytes) -> ImportPlan:
-    """Read a CSV file and decide, row by row, what importing it would do. Writes nothing.
+def import_plan(*, data: bytes, by: User) -> ImportPlan:
+    """Read a CSV file and decide, row by row, what importing it would do for `by`. Writes
+    nothing. Rows giving a contact an owner `by` may not give it are refused
+    (`owner_change_refusal`).
 
     Raises ImportFileError when the file as a whole cannot be read.
     """
@@ -390,7 +392,28 @@ def import_plan(*, data: bytes) -> ImportPlan:
         for e164 in values["e164s"]:
             first_with_number.setdefault((name, e164), line)
         planned.append(_decide(line, values, by_email, by_phone, contact_names))
+    _refuse_owner_changes(planned, by=by)
     return ImportPlan(rows=planned, ignored_columns=ignored)
+
+
+def _refuse_owner_changes(planned: list[PlannedRow], *, by: User) -> None:
+    """Refuse the rows whose owner `by` may not give (the owners of the contacts they update are
+    read in one query)."""
+    with_owner = [r for r in planned if r.action != "refuse" and r.values["owner_id"]]
+    stored = dict(
+        Contact.objects.filter(
+            pk__in={r.contact_id for r in with_owner if r.action == "update"}
+        ).values_list("pk", "owner_id")
+    )
+    for row in with_owner:
+        refusal = owner_change_refusal(
+            by=by,
+            owner_id=row.values["owner_id"],
+            stored_owner_id=stored.get(row.contact_id),
+            creating=row.action == "create",
+        )
+        if refusal:
+            row.action, row.reason = "refuse", refusal
 
 
 def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
@@ -438,7 +461,7 @@ def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
 
 def contact_import_preview(*, user: User, file_name: str, data: bytes) -> ContactImport:
     """Plan an import and keep the plan, so applying it does exactly what was shown."""
-    plan = import_plan(data=data)
+    plan = import_plan(data=data, by=user)
     return ContactImport.objects.create(
         created_by=user,
         file_name=file_name[:255],
@@ -505,8 +528,9 @@ def contact_import_run(*, import_id: int) -> None:
     """Apply a claimed import's stored plan exactly, all rows or none.
 
     Creates the planned contacts and updates the planned ones (CSV values replace stored ones
-    where the CSV has a value; numbers are added). An update whose contact was deleted since the
-    preview is reported as refused. Safe to run again (a redelivered task): only an import in
+    where the CSV has a value; numbers are added), each change logged as the importer's. An
+    update whose contact was deleted since the preview, or whose owner the importer may no
+    longer change, is reported as refused. Safe to run again (a redelivered task): only an import in
     `applying` is applied. An error rolls every row back and leaves the import `failed`, with
     the reason, to be applied again.
     """
@@ -537,6 +561,7 @@ def contact_import_run(*, import_id: int) -> None:
 
 def _apply_plan(contact_import: ContactImport) -> dict:
     plan = stored_plan(contact_import)
+    importer = contact_import.created_by
     owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
     updates = Contact.objects.select_related("company", "owner").in_bulk(
         {r.contact_id for r in plan.rows if r.action == "update"}
@@ -562,15 +587,24 @@ def _apply_plan(contact_import: ContactImport) -> dict:
                 company=company,
                 email=values["email"],
                 secondary_email=values["secondary_email"],
-                owner=owner or contact_import.created_by,
+                owner=owner or importer,
                 status=values["status"] or Contact.Status.LEAD,
             )
-            contact_create(data=data, phones=phones)
+            contact_create(data=data, phones=phones, by=importer, via=ContactChange.Via.IMPORT)
             created += 1
             continue
         contact = updates.get(row.contact_id)
         if contact is None:
             refused.append({"row": row.row, "reason": "The contact was deleted after the preview."})
+            continue
+        refusal = owner_change_refusal(
+            by=importer,
+            owner_id=owner.pk if owner else contact.owner_id,
+            stored_owner_id=contact.owner_id,
+            creating=False,
+        )
+        if refusal:  # the owner was changed after the preview
+            refused.append({"row": row.row, "reason": refusal})
             continue
         data = ContactData(
             first_name=values["first_name"] or contact.first_name,
@@ -582,8 +616,9 @@ def _apply_plan(contact_import: ContactImport) -> dict:
             owner=owner or contact.owner,
             status=values["status"] or contact.status,
         )
-        contact_update(contact=contact, data=data)
-        contact_add_phones(contact=contact, phones=phones)
+        contact_update(
+            contact=contact, data=data, add_phones=phones, by=importer, via=ContactChange.Via.IMPORT
+        )
         updated += 1
     return {
         "created": created,

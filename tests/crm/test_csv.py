@@ -497,10 +497,11 @@ def test_export_with_several_numbers_per_contact_imports_back_unchanged(client):
     assert (Contact.objects.count(), ContactPhone.objects.count()) == (3, 9)
 
 
-def test_outlook_style_headers_are_read():
+def test_outlook_style_headers_are_read(alex):
     header = "First Name,Last Name,E-mail Address,E-mail 2 Address,Job Title,Business Fax"
     plan = import_plan(
-        data=f"{header}\nAna,Adeyemi,ana@example.com,a2@example.com,CFO,+1 650 555 0109\n".encode()
+        data=f"{header}\nAna,Adeyemi,ana@example.com,a2@example.com,CFO,+1 650 555 0109\n".encode(),
+        by=alex,
     )
     assert plan.ignored_columns == []
     values = plan.rows[0].values

@@ -156,7 +156,7 @@ def test_admins_see_every_agents_logs_on_the_pages(world, admin):
         assert ada_client.get(f"/messages/{message.pk}/").status_code == 200
     assert ada_client.get(f"/calls/{world['calls']['blake'].pk}/recording/").status_code == 200
     timeline = ada_client.get(f"/contacts/{world['casey'].pk}/").context["timeline"]
-    assert len(timeline.entries) == 5
+    assert len(timeline.entries) == 6  # the five calls and messages, and Casey's creation
     # yet being an admin does not make them a supervisor
     assert (sees_all_logs(ada), is_supervisor(ada)) == (True, False)
 
@@ -279,12 +279,15 @@ def test_contact_timeline_shows_an_agent_only_their_calls_and_messages(world):
     sam_page = client_for(world["sam"]).get(f"/contacts/{casey.pk}/")
     alex_items = [e.item for e in alex_page.context["timeline"].entries]
     sam_items = [e.item for e in sam_page.context["timeline"].entries]
+    created = casey.change_log.get()
     assert alex_items == [
+        created,
         world["messages"]["alex"],
         world["calls"]["alex"],
         world["calls"]["alex_plain"],
     ]
     assert sam_items == [
+        created,
         world["messages"]["blake"],
         world["calls"]["blake"],
         world["messages"]["alex"],
