@@ -65,9 +65,20 @@ class ContactForm(forms.Form):
     status = forms.ChoiceField(choices=Contact.Status.choices, initial=Contact.Status.LEAD)
     owner = UserChoiceField(queryset=_users(), required=False, empty_label="Nobody")
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, data=None, *, owner_editable: bool, kept_owner: User | None = None, **kwargs
+    ):
+        """`owner_editable` False (an agent): the owner is shown read-only and, unless the
+        request names one, stays `kept_owner`. One it names anyway reaches the service, which
+        refuses a change."""
+        if not owner_editable and data is not None and "owner" not in data:
+            data = data.copy()
+            data["owner"] = kept_owner.pk if kept_owner else ""
+        super().__init__(data, **kwargs)
         self.fields["owner"].queryset = _users()
+        if not owner_editable:
+            self.fields["owner"].widget.attrs["disabled"] = True
+            self.fields["owner"].help_text = "Only a supervisor can change the owner."
 
     def clean(self):
         cleaned = super().clean()

@@ -17,6 +17,12 @@ def sees_all_logs(user) -> bool:
     return is_supervisor(user) or is_admin(user)
 
 
+def may_change_owner(user) -> bool:
+    """Agents share one contact book and may edit any contact; giving a contact to another owner
+    is a supervisor's (or an admin's) act."""
+    return is_supervisor(user) or is_admin(user)
+
+
 def is_supervisor(user) -> bool:
     """A member of the Supervisors group."""
     if not user.is_authenticated:

@@ -55,7 +55,7 @@ from crm.matching import contact_match_number
 from crm.models import Company, Contact, ContactImport
 from crm.pagination import CappedPaginator
 from crm.phones import InvalidPhoneNumber, phone_normalise
-from crm.roles import is_admin, is_supervisor, sees_all_logs
+from crm.roles import is_admin, is_supervisor, may_change_owner, sees_all_logs
 from crm.services import (
     CompanyData,
     call_log_set_outcome,
@@ -100,10 +100,11 @@ def _render_list(request, template: str, partial: str, context: dict) -> HttpRes
 def _last_activity_seen(user, record: Contact | Company, page: selectors.TimelinePage):
     """The last activity to show this user: the stored one includes every agent's calls and
     messages, so an agent who sees only their own gets the latest they can see (or when the
-    record was added)."""
+    record was added). Edits of the record are not activity."""
     if sees_all_logs(user):
         return record.last_activity_at
-    return max([record.created_at, *(entry.at for entry in page.entries[:1])])
+    latest = next((e.at for e in page.entries if e.kind != "change"), record.created_at)
+    return max(record.created_at, latest)
 
 
 def _may_delete(user) -> bool:
@@ -141,8 +142,12 @@ def contact_export(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpResponse:
+    owner = {
+        "owner_editable": may_change_owner(request.user),
+        "kept_owner": contact.owner if contact else request.user,
+    }
     if request.method == "POST":
-        form = ContactForm(request.POST)
+        form = ContactForm(request.POST, **owner)
         phones = phone_formset(data=request.POST)
         if form.is_valid() and phones.is_valid():
             try:
@@ -152,10 +157,17 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
                         company=company_get_or_create(name=name) if name else None
                     )
                     if contact is None:
-                        contact = contact_create(data=data, phones=phones.phone_inputs())
+                        contact = contact_create(
+                            data=data, phones=phones.phone_inputs(), by=request.user
+                        )
                         messages.success(request, f"{contact.name} added.")
                     else:
-                        contact_update(contact=contact, data=data, phones=phones.phone_inputs())
+                        contact_update(
+                            contact=contact,
+                            data=data,
+                            phones=phones.phone_inputs(),
+                            by=request.user,
+                        )
                         messages.success(request, f"{contact.name} saved.")
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -164,10 +176,10 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
     elif contact is None:
         # "New contact" on a company's page names the company.
         company_name = _text_param(request, "company")
-        form = ContactForm(initial={"owner": request.user.pk, "company": company_name})
+        form = ContactForm(initial={"owner": request.user.pk, "company": company_name}, **owner)
         phones = phone_formset()
     else:
-        form = ContactForm(initial=ContactForm.initial_for(contact))
+        form = ContactForm(initial=ContactForm.initial_for(contact), **owner)
         phones = phone_formset(contact=contact)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -193,7 +205,7 @@ def contact_new(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.select_related("company"), pk=pk)
+    contact = get_object_or_404(Contact.objects.select_related("company", "owner"), pk=pk)
     return _contact_form_page(request, contact)
 
 
@@ -490,7 +502,7 @@ def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     if not _may_delete(request.user):
         raise PermissionDenied("Only supervisors can delete companies.")
-    company_delete(company=company)
+    company_delete(company=company, by=request.user)
     messages.success(request, f"{company.name} deleted; its contacts were kept.")
     return redirect("crm:companies")
 

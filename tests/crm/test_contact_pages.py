@@ -213,10 +213,11 @@ def test_timeline_merges_calls_and_notes_by_time_and_pages_without_gaps(client, 
         cursor = page.next_cursor
         if cursor is None:
             break
-    # then every entry came once, newest first
-    assert len(seen) == 40
+    # then every entry came once, newest first: the contact's creation, then the notes and calls
+    assert len(seen) == 41
     assert seen == sorted(seen, key=lambda e: e[1], reverse=True)
-    assert seen[0] == ("note", t0 + timedelta(hours=39))
+    assert seen[0] == ("change", casey.change_log.get().at)
+    assert seen[1] == ("note", t0 + timedelta(hours=39))
     assert sum(1 for kind, _ in seen if kind == "call") == 20
 
 
@@ -387,7 +388,9 @@ def test_overlong_email_is_refused_inline_not_a_server_error(client):
 
 def test_contact_service_refuses_an_overlong_email():
     with pytest.raises(ValidationError) as refused:
-        contact_create(data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"))
+        contact_create(
+            data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"), by=None
+        )
     assert refused.value.message_dict == {"email": ["Emails are at most 254 characters."]}
 
 
