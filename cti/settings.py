@@ -14,7 +14,17 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from cti.env import env_bool, env_int, env_list, env_seconds, env_str, redis_url, require
+from cti.env import (
+    env_bool,
+    env_count,
+    env_int,
+    env_list,
+    env_seconds,
+    env_str,
+    env_url_path,
+    redis_url,
+    require,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # ENV_FILE points at another dotenv file (or /dev/null to read none); real variables win.
@@ -67,6 +77,8 @@ INSTALLED_APPS = [
     "telephony",
     "telephony.oauth",
     "cti",
+    # Log-in throttling (see "Log-in throttling" below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -80,6 +92,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "telephony.middleware.RingCentralErrorMiddleware",
+    # Last: turns a log-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cti.urls"
@@ -279,6 +293,30 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION") or "US"
 
 # --- Health ---------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT = env_seconds("HEALTH_CHECK_TIMEOUT", 2.0)
+
+# --- Log-in throttling (django-axes) ---------------------------------------------------------
+# The local log-in and Django admin's: after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name from one address, that pair is refused (even the right password) for
+# LOGIN_LOCKOUT_MINUTES, counted again from each try. Sign in with RingCentral does not pass
+# through here (RingCentral checks the password).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_count("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_count("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cti.views.login_locked_out"
+# Only failures are kept (a row per user name and address); no log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a proxy every request comes from the proxy's address: take the one it forwards.
+if env_bool("BEHIND_TLS_PROXY", False):
+    AXES_CLIENT_IP_CALLABLE = "cti.client_ip.forwarded_client_ip"
+
+# --- Django admin ---------------------------------------------------------------------------
+# Where Django admin lives, e.g. "backoffice/" to keep it off the usual path.
+ADMIN_URL = env_url_path("ADMIN_URL", "admin/")
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
