@@ -92,6 +92,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "telephony.middleware.RingCentralErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
     # Last: turns a log-in refused for too many failures into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -317,6 +318,18 @@ if env_bool("BEHIND_TLS_PROXY", False):
 # --- Django admin ---------------------------------------------------------------------------
 # Where Django admin lives, e.g. "backoffice/" to keep it off the usual path.
 ADMIN_URL = env_url_path("ADMIN_URL", "admin/")
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# No page has an inline script or style (htmx is told not to add its own), so everything comes
+# from this site only: no plugins, and no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
