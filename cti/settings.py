@@ -331,6 +331,18 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Request bodies ------------------------------------------------------------------------
+# A body over its limit is answered 413 before it is read: cti.body_limit in the application,
+# cti.serve in daphne (which would otherwise hold a whole body in memory). The proxy in front
+# should refuse them first (README, "Running in production").
+REQUEST_BODY_MAX_BYTES = env_count("REQUEST_BODY_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The CSV import's file limit (the form says so past it); its upload may carry that much more,
+# so a file somewhat too large gets the form's message rather than a bare 413. Uploads over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) go to a temporary file while they arrive.
+CONTACT_IMPORT_MAX_BYTES = env_count("CONTACT_IMPORT_MAX_BYTES", 5_242_880)
+CONTACT_IMPORT_BODY_MAX_BYTES = CONTACT_IMPORT_MAX_BYTES + REQUEST_BODY_MAX_BYTES
+
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
 LOGGING = {

@@ -344,7 +344,7 @@ def main() -> None:
         web = sup.start(
             "web",
             [
-                *(PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
+                *(PY, "-m", "cti.serve", "-b", "127.0.0.1", "-p", str(port)),
                 *("--access-log", str(VAR / "access.log"), "cti.asgi:application"),
             ],
             env,
