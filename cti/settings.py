@@ -356,5 +356,7 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # Every sign-in at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }
