@@ -42,6 +42,7 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cti/home.html")
