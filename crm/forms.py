@@ -3,6 +3,7 @@
 from datetime import date
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
@@ -326,22 +327,27 @@ class MessageFilterForm(LogFilterForm):
     field_order = ["q", "direction", "result", "status", "date_from", "date_to", "agent"]
 
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+def _megabytes(size: int) -> str:
+    return f"{round(size / 1024 / 1024, 1):g} MB"
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8 CSV with a header row, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = _megabytes(settings.CONTACT_IMPORT_MAX_BYTES)
+        self.fields["file"].help_text = f"UTF-8 CSV with a header row, at most {limit}."
+
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
+        if upload.size > settings.CONTACT_IMPORT_MAX_BYTES:
             raise ValidationError(
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+                f"{_megabytes(settings.CONTACT_IMPORT_MAX_BYTES)}. Split it into smaller files."
             )
         if not upload.name.lower().endswith(".csv"):
             raise ValidationError("Upload a .csv file (in a spreadsheet: File → Save as → CSV).")

@@ -14,7 +14,6 @@ from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -248,8 +247,14 @@ def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
         timeline = selectors.contact_timeline(
             user=request.user, contact=contact, cursor=request.GET.get("cursor") or None
         )
-    except selectors.InvalidCursor as exc:
-        return HttpResponseBadRequest(str(exc))
+    except selectors.InvalidCursor:
+        # Never echo the cursor: it is whatever the address said.
+        return render(
+            request,
+            "400.html",
+            {"message": "That is not a timeline position. Reload the contact's page."},
+            status=400,
+        )
     return render(
         request, "crm/contacts/_timeline_entries.html", {"contact": contact, "timeline": timeline}
     )

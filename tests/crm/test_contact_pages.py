@@ -221,10 +221,17 @@ def test_timeline_merges_calls_and_notes_by_time_and_pages_without_gaps(client, 
     assert sum(1 for kind, _ in seen if kind == "call") == 20
 
 
-def test_a_forged_timeline_cursor_is_a_400(client):
+def test_a_forged_timeline_cursor_is_a_400_page_that_does_not_echo_it(client):
     casey = contact()
-    response = client.get(f"/contacts/{casey.pk}/timeline/", {"cursor": "drop table"})
+    response = client.get(
+        f"/contacts/{casey.pk}/timeline/", {"cursor": '"><script>alert(1)</script>'}
+    )
+    page = response.content.decode()
     assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "<h1>Bad request</h1>" in page
+    assert "That is not a timeline position. Reload the contact&#x27;s page." in page
+    assert "script" not in page.split("<main")[1]
 
 
 def test_phone_check_shows_the_e164_form_or_why_it_is_refused(client):
