@@ -13,7 +13,7 @@ from django.test import Client
 from django.urls import clear_url_caches, reverse
 from django.utils import timezone
 
-from tests.cti.test_settings import read_setting, start_django
+from tests.cti.test_settings import DEV_ENV, read_setting, start_django
 from tests.factories import agent
 
 pytestmark = pytest.mark.django_db
@@ -159,16 +159,16 @@ def test_admin_log_in_is_throttled_too():
 
 
 def test_the_failure_limit_and_lockout_time_come_from_the_environment():
-    env = {"LOGIN_FAILURE_LIMIT": "3", "LOGIN_LOCKOUT_MINUTES": "60"}
+    env = {**DEV_ENV, "LOGIN_FAILURE_LIMIT": "3", "LOGIN_LOCKOUT_MINUTES": "60"}
     assert read_setting(env, "AXES_FAILURE_LIMIT") == "3"
     assert read_setting(env, "AXES_COOLOFF_TIME") == "1.0"
-    assert read_setting({"BEHIND_TLS_PROXY": "true"}, "AXES_CLIENT_IP_CALLABLE") == (
+    assert read_setting({**DEV_ENV, "BEHIND_TLS_PROXY": "true"}, "AXES_CLIENT_IP_CALLABLE") == (
         "cti.client_ip.forwarded_client_ip"
     )
 
 
 def test_a_failure_limit_below_one_is_refused_with_its_name():
-    result = start_django({"LOGIN_FAILURE_LIMIT": "0"})
+    result = start_django({**DEV_ENV, "LOGIN_FAILURE_LIMIT": "0"})
     assert result.returncode != 0
     assert "LOGIN_FAILURE_LIMIT must be at least 1, got 0" in result.stderr
 
@@ -198,7 +198,7 @@ def test_admin_lives_where_admin_url_says(admin_at_backoffice):
 
 
 def test_admin_url_that_is_not_a_path_is_refused_with_its_name():
-    result = start_django({"ADMIN_URL": "/backoffice"})
+    result = start_django({**DEV_ENV, "ADMIN_URL": "/backoffice"})
     assert result.returncode != 0
     assert (
         "ADMIN_URL takes a path like admin/ (no leading slash, one at the end), got '/backoffice'"
