@@ -223,6 +223,16 @@ def control(base: str, method: str, path: str, body: dict | None = None) -> dict
         return json.loads(response.read() or b"{}")
 
 
+def all_up(app_url: str) -> bool:
+    """/healthz reports every check ok, beat included."""
+    try:
+        with urllib.request.urlopen(app_url + "/healthz", timeout=5) as response:  # noqa: S310
+            checks = json.loads(response.read())["checks"]
+    except (urllib.error.URLError, OSError, ValueError, KeyError):
+        return False
+    return all(check["status"] == "ok" for check in checks.values())
+
+
 def sandbox_ready(base: str) -> bool:
     try:
         return bool(control(base, "GET", "/sandbox/v1/status").get("ok"))
@@ -412,6 +422,9 @@ def main() -> None:
             env,
         )
         wait_for(lambda: port_open("127.0.0.1", port), "daphne", web)
+        # Up means every part answers: a worker, and beat past its start-up (a stop signal in
+        # the middle of beat's start-up makes it print a traceback).
+        wait_for(lambda: all_up(app_url), "the worker and beat", web, timeout=90)
         if sandbox_url and rate > 0:
             control(sandbox_url, "POST", "/sandbox/v1/traffic", {"action": "start", "rate": rate})
         admin_path = "/" + (env.get("ADMIN_URL") or "admin/").strip()
