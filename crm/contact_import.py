@@ -414,14 +414,6 @@ def contact_import_apply(*, contact_import: ContactImport) -> dict:
     return contact_import.result
 
 
-def contact_import_apply_later(*, contact_import: ContactImport) -> None:
-    """Claim the import and have a worker apply it once this transaction commits."""
-    from crm.tasks import apply_contact_import
-
-    contact_import_claim(contact_import=contact_import)
-    transaction.on_commit(lambda: apply_contact_import.delay(contact_import.pk))
-
-
 def rows_to_apply(plan: ImportPlan) -> int:
     return sum(1 for row in plan.rows if row.action != "refuse")
 

@@ -30,7 +30,6 @@ from crm.contact_import import (
     ImportFileError,
     ImportNotApplicable,
     contact_import_apply,
-    contact_import_apply_later,
     contact_import_discard,
     contact_import_preview,
     contact_import_progress,
@@ -38,6 +37,7 @@ from crm.contact_import import (
     rows_to_apply,
     stored_plan,
 )
+from crm.contact_import_queue import contact_import_apply_later
 from crm.forms import (
     CallFilterForm,
     CallOutcomeForm,
