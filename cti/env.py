@@ -59,14 +59,14 @@ def env_list(name: str, default: list[str] | None = None) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def require(names: list[str]) -> None:
+def require(names: list[str], *, context: str) -> None:
     """Fail start-up with one message naming every missing variable."""
     missing = [name for name in names if not os.environ.get(name, "").strip()]
     if missing:
         raise ImproperlyConfigured(
-            "Missing required environment variable(s) with DEBUG off: "
+            f"Missing required environment variable(s) {context}: "
             + ", ".join(missing)
-            + ". See .env.example."
+            + ". See .env.example; `make demo` and `make test` make their own."
         )
 
 

@@ -30,13 +30,22 @@ def session_group(session_key: str) -> str:
 def end_session_sockets(*, session_key: str) -> None:
     """Close the live sockets of a session that signed out: they stop receiving the user's
     events at once, not when the tab next reloads. Best effort, like `publish`."""
+    _end_sockets(session_group(session_key))
+
+
+def end_user_sockets(*, user_id: int) -> None:
+    """Close every live socket of a user (deactivated: none of their sessions may listen on)."""
+    _end_sockets(user_group(user_id))
+
+
+def _end_sockets(group: str) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
     try:
-        async_to_sync(layer.group_send)(session_group(session_key), {"type": "session.ended"})
+        async_to_sync(layer.group_send)(group, {"type": "session.ended"})
     except Exception:
-        logger.exception("sockets of a signed-out session not closed")
+        logger.exception("live sockets of %s not closed", group.split(".")[0])
 
 
 class NoticeEvent(TypedDict):

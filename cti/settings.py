@@ -1,12 +1,12 @@
 """Callboard settings. Every value comes from the environment; see .env.example.
 
-With DEBUG on (the default when nothing is set) development defaults apply: SQLite, Redis on
-127.0.0.1:6379, a development secret key and token key, and the sandbox on 127.0.0.1:8090.
-With DEBUG off, a missing secret stops start-up with a message that names it.
+DEBUG is off unless asked for. There are no built-in secrets: SECRET_KEY and
+TOKEN_ENCRYPTION_KEYS must always be set (`make demo` generates its own into var/, the test
+suite makes fresh ones per run). With DEBUG on, the other development defaults apply: SQLite,
+Redis on 127.0.0.1:6379 and the sandbox on 127.0.0.1:8090. With DEBUG off, every missing
+production variable stops start-up with a message that names it.
 """
 
-import base64
-import hashlib
 import os
 from pathlib import Path
 
@@ -20,9 +20,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 # ENV_FILE points at another dotenv file (or /dev/null to read none); real variables win.
 load_dotenv(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
 
-DEBUG = env_bool("DEBUG", True)
+DEBUG = env_bool("DEBUG", False)
 
-if not DEBUG:
+if DEBUG:
+    require(["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"], context="(there are no built-in secrets)")
+else:
     require(
         [
             "SECRET_KEY",
@@ -32,10 +34,11 @@ if not DEBUG:
             "TOKEN_ENCRYPTION_KEYS",
             "RINGCENTRAL_SERVER",
             "RINGCENTRAL_CLIENT_ID",
-        ]
+        ],
+        context="with DEBUG off",
     )
 
-SECRET_KEY = env_str("SECRET_KEY") or "django-insecure-callboard-development-only"
+SECRET_KEY = env_str("SECRET_KEY")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 for _host in ALLOWED_HOSTS:
@@ -111,23 +114,22 @@ if DATABASE_URL:
     except ValueError as exc:
         raise ImproperlyConfigured(f"DATABASE_URL: {exc}") from exc
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
-    if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-        # libpq waits forever by default: a blackholed server would hang every request and
-        # /healthz. `?connect_timeout=` in DATABASE_URL overrides.
-        DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
 else:
+    _sqlite_path = env_str("SQLITE_PATH") or str(BASE_DIR / "var" / "callboard.sqlite3")
+    DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": _sqlite_path}}
+_engine = DATABASES["default"]["ENGINE"]
+if _engine == "django.db.backends.postgresql":
+    # libpq waits forever by default: a blackholed server would hang every request and
+    # /healthz. `?connect_timeout=` in DATABASE_URL overrides.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 5)
+elif _engine == "django.db.backends.sqlite3":
     # SQLite for the demo: WAL and IMMEDIATE transactions let the web, worker and beat
     # processes write without "database is locked" errors.
-    DATABASES = {
-        "default": {
-            "ENGINE": "django.db.backends.sqlite3",
-            "NAME": env_str("SQLITE_PATH") or str(BASE_DIR / "var" / "callboard.sqlite3"),
-            "OPTIONS": {
-                "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-            },
-        }
+    DATABASES["default"]["OPTIONS"] = {
+        "transaction_mode": "IMMEDIATE",
+        "timeout": 20,
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        **DATABASES["default"].get("OPTIONS", {}),
     }
 # Caller matching (crm.matching) runs as server-side prepared statements on PostgreSQL. Turn off
 # behind a transaction-pooling PgBouncer older than 1.21, which cannot keep them.
@@ -270,10 +272,8 @@ RINGCENTRAL_MEDIA_SERVER = (env_str("RINGCENTRAL_MEDIA_SERVER") or RINGCENTRAL_S
 RINGCENTRAL_REFRESH_MARGIN = env_int("RINGCENTRAL_REFRESH_MARGIN", 300)
 
 # Fernet keys (url-safe base64, 32 bytes) for tokens at rest, newest first; older keys
-# still decrypt. Development derives one from SECRET_KEY so nothing needs to be set.
-TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS") or [
-    base64.urlsafe_b64encode(hashlib.sha256(("tokens:" + SECRET_KEY).encode()).digest()).decode()
-]
+# still decrypt. Never derived from anything else.
+TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEYS")
 
 PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION") or "US"
 

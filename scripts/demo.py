@@ -9,6 +9,10 @@ their extensions, with their roles), points the app at the sandbox and starts it
 generator (DEMO_TRAFFIC_RATE activities a minute, 0 for none). Then it runs daphne, a Celery
 worker and Celery beat until Ctrl-C, which stops everything this script started.
 
+The demo runs as production does (DEBUG off, collected static files) on one machine: plain HTTP
+on loopback, SQLite unless DATABASE_URL is set, and secrets of its own, made at random on the
+first run and kept in var/demo-secrets.env.
+
 This script is the glue between the two: the app never calls the sandbox's control API, and
 the sandbox never imports the app.
 """
@@ -17,6 +21,7 @@ import contextlib
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -26,6 +31,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +53,39 @@ UNKNOWN_CALLERS = 12  # numbers the CRM does not know, so some calls pop up as u
 # Ctrl-C, `kill`, and the terminal closing: the children run in sessions of their own, so
 # they hear none of these themselves.
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
+def demo_secrets() -> dict[str, str]:
+    """SECRET_KEY and TOKEN_ENCRYPTION_KEYS for this demo: random, made on the first run and
+    kept in var/demo-secrets.env (readable by its owner only), so that later runs still decrypt
+    the tokens stored in the demo's database."""
+    path = VAR / "demo-secrets.env"
+    if not path.exists():
+        made = {
+            "SECRET_KEY": secrets.token_urlsafe(50),
+            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+        }
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write("# Made by `make demo` on its first run; delete with the demo's database.\n")
+            out.writelines(f"{name}={value}\n" for name, value in made.items())
+    return {name: value for name, value in dotenv_values(path).items() if value}
+
+
+def production_settings() -> dict[str, str]:
+    """The demo as production runs it, on one machine; anything set in the environment or
+    .env wins."""
+    sqlite = Path(ENV.get("SQLITE_PATH") or VAR / "callboard.sqlite3").resolve()
+    return {
+        "DEBUG": "false",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": f"sqlite:///{sqlite}",
+        "STATIC_ROOT": str(VAR / "staticfiles"),
+        # Plain HTTP on loopback: a browser would not send Secure cookies back.
+        "SESSION_COOKIE_SECURE": "false",
+        "CSRF_COOKIE_SECURE": "false",
+        **demo_secrets(),
+    }
 
 
 def port_open(host: str, port: int) -> bool:
@@ -72,14 +111,32 @@ class Supervisor:
     def __init__(self) -> None:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.hurry = False
+        self.starting = False
+        self.stop_asked = False
+
+    def on_stop_signal(self, signum=None, frame=None) -> None:
+        """The first Ctrl-C (or SIGTERM, SIGHUP): stop. From then on a signal only hurries the
+        stop, so a second one cannot interrupt the clean-up itself. While a child is being
+        started the stop waits until it is on the list, or it would be left running."""
+        for other in STOP_SIGNALS:
+            signal.signal(other, self.hurry_up)
+        self.stop_asked = True
+        if not self.starting:
+            raise KeyboardInterrupt
 
     def hurry_up(self, signum=None, frame=None) -> None:
         """A signal while stopping: do not wait for the children, kill them."""
         self.hurry = True
 
     def start(self, name: str, args: list[str], env: dict) -> subprocess.Popen:
-        proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
-        self.children.append((name, proc))
+        self.starting = True
+        try:
+            proc = subprocess.Popen(args, cwd=ROOT, env=env, start_new_session=True)
+            self.children.append((name, proc))
+        finally:
+            self.starting = False
+        if self.stop_asked:
+            raise KeyboardInterrupt
         return proc
 
     def stop(self) -> None:
@@ -104,6 +161,11 @@ class Supervisor:
         deadline = time.monotonic() + 5
         while time.monotonic() < deadline and any(group_alive(p) for _n, p in self.children):
             time.sleep(0.05)
+        # Everything is stopped. Ignore further signals: while the interpreter shuts down it
+        # puts back the default handlers, and a late Ctrl-C would then kill the process with
+        # SIGINT (exit -2) instead of letting it exit 0.
+        for signum in STOP_SIGNALS:
+            signal.signal(signum, signal.SIG_IGN)
 
 
 def group_alive(proc: subprocess.Popen) -> bool:
@@ -283,18 +345,11 @@ def main() -> None:
         ) from None
     use_sandbox = not env.get("RINGCENTRAL_CLIENT_ID")
     sup = Supervisor()
-
-    def on_signal(signum, frame):
-        # From now on a signal only hurries the stop: a second Ctrl-C arriving before the
-        # stop begins must not interrupt the clean-up itself.
-        for other in STOP_SIGNALS:
-            signal.signal(other, sup.hurry_up)
-        raise KeyboardInterrupt
-
     # Installed explicitly: a shell that starts us in the background leaves SIGINT ignored.
     for signum in STOP_SIGNALS:
-        signal.signal(signum, on_signal)
+        signal.signal(signum, sup.on_stop_signal)
     try:
+        env = {**production_settings(), **env}
         if not env.get("REDIS_URL"):
             env["REDIS_URL"] = embedded_redis(sup, env)
             print(f"Embedded Redis on {env['REDIS_URL']}")
@@ -302,16 +357,20 @@ def main() -> None:
             raise SystemExit(f"Port {port} is in use; run with PORT=<free port> make demo")
 
         manage = [PY, "manage.py"]
+        # Before the sandbox runs there is no RingCentral app to configure: the set-up commands
+        # that come first (they serve nothing) run with DEBUG on, which does not ask for one.
+        setup_env = {**env, "DEBUG": "true"} if use_sandbox else env
 
-        def run(*args: str) -> None:
+        def run(*args: str, env: dict = env) -> None:
             subprocess.run([*manage, *args], cwd=ROOT, env=env, check=True)
 
-        run("migrate", "--noinput")
+        run("migrate", "--noinput", env=setup_env)
         contacts = str(number(env, "DEMO_CONTACTS", 300))
         sandbox_url = creds = None
         if use_sandbox:
-            run("seed_demo_crm", "--contacts", contacts)  # contacts first: they are the callers
-            parties = outside_parties(manage, env)
+            # Contacts first: they are the callers.
+            run("seed_demo_crm", "--contacts", contacts, env=setup_env)
+            parties = outside_parties(manage, setup_env)
             sandbox_url, creds = start_sandbox(sup, env, parties)
             control(
                 sandbox_url,
@@ -320,6 +379,9 @@ def main() -> None:
                 {"add_redirect_uris": [app_url + CALLBACK, f"http://localhost:{port}{CALLBACK}"]},
             )
             env.update(app_settings(creds, app_url))
+        # DEBUG off serves the collected, hashed files (and checks that they are there).
+        run("collectstatic", "--noinput", "--verbosity", "0")
+        if creds:
             run("seed_demo_users", "--people", str(sandbox_people(creds)))
         else:
             run("seed_demo_users")

@@ -51,7 +51,9 @@ def access_token_get(*, connection_id: int) -> str:
     """A working access token for the connection, refreshed first when it expires within the
     refresh margin. Raises ConnectionNeedsSignIn; RingCentralError when RingCentral could not
     be asked (rate limited, down) — the connection then stays as it was."""
-    connection = RingCentralConnection.objects.filter(pk=connection_id).first()
+    connection = (
+        RingCentralConnection.objects.select_related("user").filter(pk=connection_id).first()
+    )
     if connection is None:
         raise ConnectionNeedsSignIn("the RingCentral connection was removed", error_code="gone")
     _ensure_usable(connection)
@@ -92,7 +94,9 @@ def client_for_connection(
 def client_for_user(user, *, policy: RetryPolicy = WEB) -> RingCentralClient:
     """A client acting as `user`. Raises ConnectionNeedsSignIn when they have no usable
     connection."""
-    connection = RingCentralConnection.objects.filter(user_id=user.pk).first()
+    connection = (
+        RingCentralConnection.objects.select_related("user").filter(user_id=user.pk).first()
+    )
     if connection is None:
         raise ConnectionNeedsSignIn("you have not signed in with RingCentral yet")
     _ensure_usable(connection)
@@ -208,6 +212,9 @@ def _mark_needs_reauth(connection: RingCentralConnection, *, detail: str) -> Non
 
 
 def _ensure_usable(connection: RingCentralConnection) -> None:
+    if connection.user_id and not connection.user.is_active:
+        # Deactivating a user ends their session (cti.users); this holds however it was done.
+        raise ConnectionNeedsSignIn("this user is deactivated", error_code="user_inactive")
     if connection.status == Status.ACTIVE:
         return
     if connection.status == Status.SIGNED_OUT:
@@ -285,9 +292,10 @@ def connection_save_sign_in(
     return connection
 
 
-def connection_sign_out(*, user) -> None:
-    """End `user`'s RingCentral session: forget the tokens (status signed_out) and revoke the
-    session once, ignoring any error (RingCentral asks clients never to retry a revoke)."""
+def connection_sign_out(*, user, detail: str = "Signed out") -> None:
+    """End `user`'s RingCentral session: forget the tokens (status signed_out, `detail` says
+    why) and, after commit, revoke the session once, ignoring any error (RingCentral asks
+    clients never to retry a revoke). Nothing to do when they have no connection."""
     with transaction.atomic():
         connection = connection_lock_for_user(user_id=user.pk)
         if connection is None:
@@ -296,11 +304,11 @@ def connection_sign_out(*, user) -> None:
         connection.access_token_ciphertext = connection.refresh_token_ciphertext = ""
         connection.access_token_expires_at = connection.refresh_token_expires_at = None
         connection.access_token_issued_at = None
-        connection.status, connection.status_detail = Status.SIGNED_OUT, "Signed out"
+        connection.status, connection.status_detail = Status.SIGNED_OUT, detail
         connection.status_changed_at = timezone.now()
         connection.save()
-    if token:
-        revoke_quietly(token=token)
+        if token:
+            transaction.on_commit(lambda: revoke_quietly(token=token))
 
 
 def connection_delete(*, connection_id: int) -> None:

@@ -1,5 +1,5 @@
 """The call model: telephony sessions, their parties, and the party state machine
-(CONTRACT §6.1 and the recorded streams in ../shared/ringcentral/events/recorded/).
+(CONTRACT §6.1 and the recorded streams in tests/data/ringcentral/events/recorded/).
 
 A telephony session (`s-<hex>`) has parties (`p-<hex>-N`, numbered in the order they join). Each
 party is one leg as one participant sees it: an extension of the account (it has an `extension`)

@@ -18,6 +18,15 @@ import pytest
 from tests.support.processes import ROOT, free_port, port_accepts
 
 READY = "Callboard is running at"
+# A newcomer's shell has none of the test run's configuration.
+NOT_INHERITED = (
+    "DATABASE_URL",
+    "REDIS_URL",
+    "DEBUG",
+    "SECRET_KEY",
+    "TOKEN_ENCRYPTION_KEYS",
+    "DJANGO_SETTINGS_MODULE",
+)
 
 
 def children_of(pid: int) -> list[int]:
@@ -49,7 +58,7 @@ def running_demo(tmp_path: Path, ports: dict[str, int] | None = None, **extra_en
     env = {
         k: v
         for k, v in os.environ.items()
-        if k not in ("DATABASE_URL", "REDIS_URL") and not k.startswith("RINGCENTRAL_")
+        if k not in NOT_INHERITED and not k.startswith("RINGCENTRAL_")
     }
     env.update({name: str(port) for name, port in ports.items()})
     env.update(
@@ -137,6 +146,11 @@ def test_make_demo_runs_the_sandbox_and_the_app_and_ctrl_c_stops_everything(demo
     assert "Welcome, Sofia" in home.text
     assert "You are signed in as a supervisor." in home.text
 
+    # it runs as production does: DEBUG off (the product's own 404 page, no debug page)
+    missing = httpx.get(f"{app}/no-such-page/")
+    assert missing.status_code == 404
+    assert "Page not found" in missing.text and "URLconf" not in missing.text
+
     children = children_of(proc.pid)
     assert len(children) == 5  # redis, sandbox, worker, beat, daphne
     proc.send_signal(signal.SIGINT)
@@ -199,3 +213,22 @@ def test_a_port_that_is_not_a_number_is_named():
     )
     assert result.returncode == 1
     assert result.stderr.strip() == "PORT must be a whole number, got '80OO'"
+
+
+def test_the_demo_makes_its_own_secrets_once_and_keeps_them(tmp_path):
+    # given a first run of the demo, which signs people in and stores their tokens
+    with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, _ports, _log):
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    secrets_file = tmp_path / "demo-secrets.env"
+    first = secrets_file.read_text()
+    # then its secrets are random, readable by their owner only, and none is a known constant
+    assert secrets_file.stat().st_mode & 0o777 == 0o600
+    values = dict(line.split("=", 1) for line in first.splitlines() if "=" in line)
+    assert sorted(values) == ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"]
+    assert len(values["SECRET_KEY"]) >= 50 and "insecure" not in values["SECRET_KEY"]
+    # when it runs again on the same files, it keeps them (the stored tokens stay readable)
+    with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, _ports, _log):
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(30) == 0
+    assert secrets_file.read_text() == first

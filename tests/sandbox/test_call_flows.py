@@ -1,11 +1,11 @@
 """Calls driven through the control API produce the telephony event streams RingCentral records
-(../shared/ringcentral/events/recorded/): the same (sequence, party, status) steps, the same
+(tests/data/ringcentral/events/recorded/): the same (sequence, party, status) steps, the same
 envelope and party shapes, the same resolved `event` paths (CONTRACT §6.1)."""
 
 import pytest
 
 from tests.sandbox.calls import ACCOUNT_SESSIONS, steps, validate_event
-from tests.support.shared import recorded_stream
+from tests.support.reference import recorded_stream
 from tests.support.webhooks import subscribe
 
 OUTSIDE = "+14083388064"  # the recordings' outside number

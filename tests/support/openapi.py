@@ -1,5 +1,5 @@
 """Validate sandbox responses against the official RingCentral OpenAPI spec
-(`../shared/ringcentral/rc-platform.json`, CONTRACT §0).
+(`tests/data/ringcentral/rc-platform.json`, see its README).
 
 `validate_response(method, url, status, body)` finds the operation for the concrete URL path,
 picks the declared response for the status, and validates the JSON body with the OpenAPI 3.0
@@ -16,11 +16,9 @@ undefined, which only matters for request security, not checked here.
 
 import functools
 import json
-import os
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -29,9 +27,8 @@ from openapi_schema_validator import OAS30ReadValidator, oas30_format_checker
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from tests.support.shared import shared_file
+from tests.support.reference import reference_file
 
-SPEC_ENV = os.environ.get("RC_SPEC_PATH")
 SPEC_URI = "urn:rc-platform"
 
 
@@ -41,8 +38,7 @@ class SpecViolation(AssertionError):
 
 @functools.cache
 def spec() -> dict[str, Any]:
-    path = Path(SPEC_ENV) if SPEC_ENV else shared_file("ringcentral", "rc-platform.json")
-    return json.loads(path.read_text())
+    return json.loads(reference_file("rc-platform.json").read_text())
 
 
 @functools.cache

@@ -23,6 +23,8 @@ from tests.support.ringcentral import (
 from tests.support.sandbox import pkce_pair
 
 pytestmark = pytest.mark.django_db
+# Real commits, for tests of what happens once a sign-out has committed (the revoke).
+committing = pytest.mark.django_db(transaction=True)
 User = get_user_model()
 
 
@@ -352,6 +354,7 @@ def test_profile_failure_after_the_tokens_were_granted_ends_that_ringcentral_ses
     assert session["active"] is False
 
 
+@committing
 def test_a_deactivated_user_is_refused_and_the_new_session_revoked(ringcentral, client):
     # given Alice signed in once, then an admin deactivated her
     alice = ringcentral.user("101")
@@ -369,6 +372,7 @@ def test_a_deactivated_user_is_refused_and_the_new_session_revoked(ringcentral, 
     assert [s["active"] for s in sessions] == [False, False]
 
 
+@committing
 def test_logout_revokes_the_ringcentral_session_and_ends_ours(ringcentral, client):
     # given Alice signed in
     alice = ringcentral.user("101")
@@ -386,6 +390,7 @@ def test_logout_revokes_the_ringcentral_session_and_ends_ours(ringcentral, clien
     assert "_auth_user_id" not in client.session
 
 
+@committing
 def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client):
     alice = ringcentral.user("101")
     sign_in(client, ringcentral, alice)
@@ -397,6 +402,7 @@ def test_logout_ignores_a_failed_revoke_and_never_retries_it(ringcentral, client
     assert "_auth_user_id" not in client.session
 
 
+@committing
 def test_logout_never_retries_a_revoke_even_when_told_to_retry_at_once(ringcentral, client):
     # given RingCentral answers the revoke with 429 and Retry-After: 0
     sign_in(client, ringcentral, ringcentral.user("101"))
@@ -409,6 +415,7 @@ def test_logout_never_retries_a_revoke_even_when_told_to_retry_at_once(ringcentr
     assert "_auth_user_id" not in client.session
 
 
+@committing
 def test_logout_does_not_wait_long_for_a_slow_revoke(ringcentral, client, monkeypatch):
     # given a RingCentral that takes 5 s to answer the revoke
     monkeypatch.setattr("telephony.tokens.REVOKE_TIMEOUT", 0.5)

@@ -1,0 +1,41 @@
+"""Django admin for users, with what deactivating or deleting someone must also end."""
+
+from django.contrib import admin, messages
+from django.db import transaction
+
+from crm.admin import UserAdmin as CrmUserAdmin
+from crm.models import User
+from cti.users import user_access_end, user_delete
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserAdmin(CrmUserAdmin):
+    actions = ["deactivate_users"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change and "is_active" in form.changed_data and not obj.is_active:
+            user_access_end(user=obj)
+
+    def delete_model(self, request, obj) -> None:
+        user_delete(user=obj)
+
+    def delete_queryset(self, request, queryset) -> None:
+        with transaction.atomic():
+            for user in queryset:
+                user_delete(user=user)
+
+    @admin.action(
+        description="Deactivate selected users (ends their RingCentral sessions)",
+        permissions=["change"],
+    )
+    def deactivate_users(self, request, queryset) -> None:
+        with transaction.atomic():
+            users = list(queryset.select_for_update().filter(is_active=True))
+            for user in users:
+                user.is_active = False
+                user.save(update_fields=["is_active"])
+                user_access_end(user=user)
+        self.message_user(request, f"{len(users)} user(s) deactivated.", messages.SUCCESS)
