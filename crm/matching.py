@@ -11,15 +11,17 @@ be behind a transaction-pooling PgBouncer older than 1.21. Elsewhere (SQLite for
 go through Django's cursor.
 """
 
+from __future__ import annotations
+
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Exists, Field, OuterRef, Q
+from django.db.models import Exists, Field, Model, OuterRef, Q
 
 from crm.models import Company, Contact, ContactPhone, User
 from crm.phones import TAIL_DIGITS, IncomingNumber, incoming_number
@@ -106,17 +108,20 @@ def logs_matching_phones_q(*, phones: Iterable[ContactPhone]) -> Q:
             )
     if fallback:
         exact_exists = Exists(ContactPhone.objects.filter(e164=OuterRef("remote_e164")))
-        q |= fallback & ~exact_exists
+        q |= fallback & Q(~exact_exists)
     return q
+
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
 class _Statements:
     exact: str
     last_digits: str
-    contact_fields: tuple[Field, ...]
-    company_fields: tuple[Field, ...]
-    converters: dict[Field, list]
+    contact_fields: tuple[Field[Any, Any], ...]
+    company_fields: tuple[Field[Any, Any], ...]
+    converters: dict[Field[Any, Any], list[Callable[..., Any]]]
 
 
 @cache
@@ -166,7 +171,7 @@ def _contacts(sql: str, params: list[str]) -> tuple[Contact, ...]:
     return tuple(contacts.values())
 
 
-def _fetch(sql: str, params: list[str]) -> list[tuple]:
+def _fetch(sql: str, params: list[str]) -> list[tuple[Any, ...]]:
     connection.ensure_connection()
     if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
         import psycopg
@@ -178,13 +183,15 @@ def _fetch(sql: str, params: list[str]) -> list[tuple]:
         connection.validate_no_broken_transaction()
         with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
             cursor.execute(sql, params, prepare=True)
-            return cursor.fetchall()
+            rows: list[tuple[Any, ...]] = cursor.fetchall()
+            return rows
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return cursor.fetchall()
+        rows = cursor.fetchall()
+    return rows
 
 
-def _instance(model: type, fields: tuple[Field, ...], values: tuple[Any, ...]):
+def _instance(model: type[_M], fields: tuple[Field[Any, Any], ...], values: tuple[Any, ...]) -> _M:
     converters = match_statements().converters
     converted = []
     for field, value in zip(fields, values, strict=True):

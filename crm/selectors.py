@@ -10,7 +10,7 @@ import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -170,9 +170,12 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+_Log = TypeVar("_Log", CallLog, MessageLog)
+
+
 def _filter_logs(
-    logs: QuerySet, filters: LogFilters, *, time_field: str, name_fields: tuple[str, ...]
-) -> QuerySet:
+    logs: QuerySet[_Log], filters: LogFilters, *, time_field: str, name_fields: tuple[str, ...]
+) -> QuerySet[_Log]:
     if filters.direction:
         logs = logs.filter(direction=filters.direction)
     if filters.date_from:
@@ -286,10 +289,15 @@ def _before(field: str, rank: int, cursor: tuple[datetime, int, int]) -> Q:
 
 
 def _timeline_page(
-    *, calls: QuerySet, messages: QuerySet, notes: QuerySet, cursor: str | None, limit: int
+    *,
+    calls: QuerySet[CallLog],
+    messages: QuerySet[MessageLog],
+    notes: QuerySet[Note],
+    cursor: str | None,
+    limit: int,
 ) -> TimelinePage:
     position = _decode_cursor(cursor) if cursor else None
-    sources: list[tuple[TimelineKind, QuerySet, str]] = [
+    sources: list[tuple[TimelineKind, QuerySet[Any], str]] = [
         ("call", calls, "start_time"),
         ("message", messages, "creation_time"),
         ("note", notes, "created_at"),

@@ -30,7 +30,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import Enum
-from typing import IO, Any
+from typing import IO, Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -70,7 +70,7 @@ class RetryPolicy:
     max_rate_limit_sleep: float
 
     def backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
 
     def may_sleep(self, wait: float) -> bool:
@@ -292,25 +292,29 @@ class RingCentralClient:
 
     # --- API ------------------------------------------------------------------------------
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
         return _json(self._send(Request("GET", path, params=params)), "GET", path)
 
-    def post(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> dict:
+    def post(
+        self, path: str, body: Any = None, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
         response = self._send(Request("POST", path, json=body, params=params))
         return _json(response, "POST", path) if response.content else {}
 
-    def put(self, path: str, body: Any = None) -> dict:
+    def put(self, path: str, body: Any = None) -> dict[str, Any]:
         response = self._send(Request("PUT", path, json=body))
         return _json(response, "PUT", path) if response.content else {}
 
-    def patch(self, path: str, body: Any = None) -> dict:
+    def patch(self, path: str, body: Any = None) -> dict[str, Any]:
         response = self._send(Request("PATCH", path, json=body))
         return _json(response, "PATCH", path) if response.content else {}
 
     def delete(self, path: str) -> None:
         self._send(Request("DELETE", path))
 
-    def records(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+    def records(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a paged list, following `navigation.nextPage` until it is absent."""
         url: str | None = path
         query: Mapping[str, Any] | None = params
@@ -525,7 +529,7 @@ def _path(url: str) -> str:
     return urlsplit(url).path or url
 
 
-def _next_page(page: dict, *, path: str) -> str | None:
+def _next_page(page: dict[str, Any], *, path: str) -> str | None:
     """`navigation.nextPage.uri`, or None on the last page."""
     navigation = page.get("navigation")
     next_page = navigation.get("nextPage") if isinstance(navigation, dict) else None
@@ -535,7 +539,7 @@ def _next_page(page: dict, *, path: str) -> str | None:
     return uri or None
 
 
-def _json(response: requests.Response, method: str, path: str) -> dict:
+def _json(response: requests.Response, method: str, path: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
@@ -630,13 +634,20 @@ def _error_body(response: requests.Response) -> tuple[str, str, str]:
     return oauth_error, code, message
 
 
+class _Where(TypedDict):
+    status: int
+    error_code: str
+    method: str
+    path: str
+
+
 def _error_from(
     response: requests.Response, method: str, path: str, *, bearer: bool, group: str | None
 ) -> RingCentralError:
     status = response.status_code
     oauth_error, code, message = _error_body(response)
     response.close()
-    where = {"status": status, "error_code": code, "method": method, "path": path}
+    where: _Where = {"status": status, "error_code": code, "method": method, "path": path}
     if status == 429:
         group = group or _rate_limit_info(response).group
         return RateLimited(message, retry_after=_retry_after(response), group=group, **where)
