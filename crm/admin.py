@@ -5,14 +5,18 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.forms import ModelForm
 from django.http import HttpRequest
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 
 from crm.models import (
     CallLog,
     Company,
     Contact,
+    ContactChange,
     ContactImport,
     ContactPhone,
     Disposition,
@@ -21,7 +25,17 @@ from crm.models import (
     User,
 )
 from crm.phones import InvalidPhoneNumber
-from crm.services import company_refresh_derived, contact_refresh_derived, phone_row_values
+from crm.services import (
+    company_delete,
+    company_refresh_derived,
+    contact_change_begin,
+    contact_change_record,
+    contact_refresh_derived,
+    phone_row_values,
+)
+
+ADMIN = ContactChange.Via.ADMIN
+RECENT_CHANGES = 10
 
 
 @admin.register(User)
@@ -117,6 +131,14 @@ class CompanyAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         company_refresh_derived(company=obj)
 
+    def delete_model(self, request, obj):
+        company_delete(company=obj, by=request.user, via=ADMIN)
+
+    @transaction.atomic
+    def delete_queryset(self, request, queryset):
+        for company in queryset:
+            company_delete(company=company, by=request.user, via=ADMIN)
+
 
 @admin.register(Contact)
 class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
@@ -140,7 +162,7 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         "phones__e164",
     )
     autocomplete_fields = ("company", "owner")
-    readonly_fields = ("last_activity_at", "created_at", "updated_at")
+    readonly_fields = ("last_activity_at", "created_at", "updated_at", "recent_changes")
     fields = (
         ("first_name", "last_name"),
         "title",
@@ -148,6 +170,7 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         ("email", "secondary_email"),
         ("status", "owner"),
         ("last_activity_at", "created_at", "updated_at"),
+        "recent_changes",
     )
     inlines = (ContactPhoneInline, NoteInline)
     date_hierarchy = "created_at"
@@ -160,11 +183,65 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         phones = list(obj.phones.all())
         return phones[0].e164 if phones else "—"
 
-    def save_related(
-        self, request: HttpRequest, form: ModelForm[Any], formsets: Any, change: bool
-    ) -> None:
+    @admin.display(description="Changes")
+    def recent_changes(self, obj) -> str:
+        if obj.pk is None:
+            return "—"
+        changes = obj.change_log.select_related("by").order_by("-at", "-id")[:RECENT_CHANGES]
+        rows = format_html_join(
+            "",
+            "<li>{} · {} · {}: {}</li>",
+            (
+                (f"{c.at:%Y-%m-%d %H:%M}", c.by or "System", c.get_via_display(), change_summary(c))
+                for c in changes
+            ),
+        )
+        url = reverse("admin:crm_contactchange_changelist") + f"?contact__id__exact={obj.pk}"
+        return format_html('<ul>{}</ul><a href="{}">Every change</a>', rows, url)
+
+    def save_model(self, request, obj, form, change):
+        # The state before, for the change log written once the numbers are saved too.
+        form.contact_before = contact_change_begin(contact_id=obj.pk) if change else None
+        super().save_model(request, obj, form, change)
+
+    def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         contact_refresh_derived(contact=form.instance)
+        contact_change_record(
+            contact_id=form.instance.pk, before=form.contact_before, by=request.user, via=ADMIN
+        )
+
+
+def change_summary(change: ContactChange) -> str:
+    return "; ".join(
+        f"{label}: {new}"
+        if change.action == ContactChange.Action.CREATED
+        else f"{label}: {old or '—'} → {new or '—'}"
+        for label, old, new in change.lines
+    )
+
+
+@admin.register(ContactChange)
+class ContactChangeAdmin(admin.ModelAdmin):
+    """The contacts' change log: written with each change, read here, never edited."""
+
+    list_display = ("at", "contact", "action", "by", "via", "summary")
+    list_filter = ("action", "via", "at")
+    list_select_related = ("contact", "by")
+    search_fields = ("contact__first_name", "contact__last_name", "by__username")
+    date_hierarchy = "at"
+    fields = ("contact", "at", "action", "by", "via", "summary")
+    readonly_fields = fields
+
+    @admin.display(description="What changed")
+    def summary(self, obj) -> str:
+        return change_summary(obj)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(ContactPhone)
@@ -178,11 +255,26 @@ class ContactPhoneAdmin(admin.ModelAdmin):
     fields = ("contact", "raw", "kind", "e164", "national_number", "country_assumed", "tail")
     readonly_fields = ("e164", "national_number", "country_assumed", "tail")
 
-    def save_model(
-        self, request: HttpRequest, obj: ContactPhone, form: ModelForm[Any], change: bool
-    ) -> None:
+    def save_model(self, request, obj, form, change):
+        # A number moved to another contact changes both.
+        stored = ContactPhone.objects.filter(pk=obj.pk).values_list("contact_id", flat=True)
+        contact_ids = sorted({obj.contact_id, *(stored if change else [])})
+        before = {pk: contact_change_begin(contact_id=pk) for pk in contact_ids}
         super().save_model(request, obj, form, change)
         contact_refresh_derived(contact=obj.contact)
+        for pk in contact_ids:
+            contact_change_record(contact_id=pk, before=before[pk], by=request.user, via=ADMIN)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, ContactPhone.objects.filter(pk=obj.pk))
+
+    @transaction.atomic  # the changelist's delete action runs outside the admin's transactions
+    def delete_queryset(self, request, queryset):
+        contact_ids = sorted(set(queryset.values_list("contact_id", flat=True)))
+        before = {pk: contact_change_begin(contact_id=pk) for pk in contact_ids}
+        queryset.delete()
+        for pk in contact_ids:
+            contact_change_record(contact_id=pk, before=before[pk], by=request.user, via=ADMIN)
 
 
 @admin.register(Disposition)

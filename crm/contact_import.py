@@ -23,15 +23,15 @@ from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from crm.models import Contact, ContactImport, ContactPhone, User
+from crm.models import Contact, ContactChange, ContactImport, ContactPhone, User
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.services import (
     ContactData,
     PhoneInput,
     company_get_or_create,
-    contact_add_phones,
     contact_create,
     contact_update,
+    owner_change_refusal,
 )
 
 MAX_ROWS = 10_000
@@ -73,6 +73,9 @@ TEXT_LIMITS = {
     "secondary_email": 254,
 }
 _SEPARATORS = re.compile(r"\s*[;,]\s*")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# .xlsx, .ods and .numbers files are zip archives.
+_WORKBOOK_MAGIC = b"PK\x03\x04"
 
 Action = Literal["create", "update", "refuse"]
 
@@ -133,32 +136,95 @@ def _map_header(header: list[str]) -> tuple[dict[str, int], list[str]]:
     return mapping, ignored
 
 
-def read_csv(data: bytes) -> tuple[list[str], list[list[str]]]:
-    """Header and rows of an uploaded file. Raises ImportFileError for what cannot be read."""
+def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
+    """The header and the rows of an uploaded file, each row with the line of the file it starts
+    on (the header is line 1). Raises ImportFileError for a file that cannot be read as a whole:
+    not UTF-8 text, malformed CSV (naming the line), no rows, too many rows.
+
+    Lines may end in LF, CRLF or a lone CR (old Mac files). Parsing is strict: a quote that is
+    never closed, or text after a closing quote, refuses the file rather than merging or
+    splitting rows.
+    """
+    if data.startswith(_WORKBOOK_MAGIC):
+        raise ImportFileError(
+            "The file is a spreadsheet workbook, not CSV. In your spreadsheet, use "
+            "File → Save as → 'CSV UTF-8'."
+        )
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ImportFileError(
             "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'."
         ) from exc
-    if "\x00" in text:
-        raise ImportFileError("The file is not a CSV text file.")
+    if (nul := text.find("\x00")) != -1:
+        raise ImportFileError(
+            f"The file is not CSV text: line {_line_of(text, nul)} holds a NUL character "
+            "(binary data, or text saved as UTF-16). Save it from your spreadsheet as 'CSV UTF-8'."
+        )
+    delimiter, skip_initial_space = _sniff(text)
+    # newline="": the csv module sees every line ending (LF, CRLF, CR) and counts lines by them.
+    reader = csv.reader(
+        io.StringIO(text, newline=""),
+        delimiter=delimiter,
+        skipinitialspace=skip_initial_space,
+        strict=True,
+    )
+    rows: list[tuple[int, list[str]]] = []
+    start = 1
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        rows = list(csv.reader(io.StringIO(text), dialect))
+        for row in reader:
+            rows.append((start, row))
+            start = reader.line_num + 1
     except csv.Error as exc:
-        raise ImportFileError(f"The file is not valid CSV: {exc}.") from exc
+        raise ImportFileError(
+            _malformed(str(exc), start=start, line=reader.line_num, delimiter=delimiter)
+            + " Nothing was imported: correct the file and upload it again."
+        ) from exc
     if not rows:
         raise ImportFileError("The file is empty.")
-    if len(rows) - 1 > MAX_ROWS:
+    header, body = rows[0][1], rows[1:]
+    if not any(cell.strip() for _, row in body for cell in row):
         raise ImportFileError(
-            f"The file has {len(rows) - 1} rows; at most {MAX_ROWS} can be imported at once. "
+            "The file has a header row but no contacts below it. Nothing was imported."
+        )
+    if len(body) > MAX_ROWS:
+        raise ImportFileError(
+            f"The file has {len(body)} rows; at most {MAX_ROWS} can be imported at once. "
             "Split it into smaller files."
         )
-    return rows[0], rows[1:]
+    return header, body
+
+
+def _line_of(text: str, index: int) -> int:
+    return len(_LINE_BREAK.findall(text, 0, index)) + 1
+
+
+def _sniff(text: str) -> tuple[str, bool]:
+    """The delimiter (',', ';' or tab) and whether cells start after a space. The quote is
+    always '"', doubled inside a cell: how spreadsheets write CSV."""
+    sample = _LINE_BREAK.sub("\n", text[:4096])
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t")
+    except csv.Error:
+        return ",", False
+    return dialect.delimiter, bool(dialect.skipinitialspace)
+
+
+def _malformed(error: str, *, start: int, line: int, delimiter: str) -> str:
+    """What is wrong, for a person, from the csv module's error: `start` is the line the row
+    being read starts on, `line` the line it had reached."""
+    if error.startswith(("unexpected end of data", "field larger than field limit")):
+        return (
+            f'Line {start}: a quote (") opened in this row is never closed, so the rest of the '
+            "file would run into one cell. Add the closing quote or remove the opening one."
+        )
+    if "expected after" in error:
+        separator = "tab" if delimiter == "\t" else f"'{delimiter}'"
+        return (
+            f"Line {line}: a quoted cell is followed by more text before the next {separator}. "
+            'Put the whole cell in quotes, doubling any quote inside it ("").'
+        )
+    return f"Line {line}: this is not valid CSV ({error})."
 
 
 def _cell(row: list[str], mapping: dict[str, int], key: str) -> str:
@@ -274,8 +340,10 @@ def _existing_by_phone(e164s: Iterable[str]) -> dict[str, set[int]]:
     return found
 
 
-def import_plan(*, data: bytes) -> ImportPlan:
-    """Read a CSV file and decide, row by row, what importing it would do. Writes nothing.
+def import_plan(*, data: bytes, by: User) -> ImportPlan:
+    """Read a CSV file and decide, row by row, what importing it would do for `by`. Writes
+    nothing. Rows giving a contact an owner `by` may not give it are refused
+    (`owner_change_refusal`).
 
     Raises ImportFileError when the file as a whole cannot be read.
     """
@@ -283,7 +351,7 @@ def import_plan(*, data: bytes) -> ImportPlan:
     mapping, ignored = _map_header(header)
     owners = _owners()
     parsed: list[tuple[int, dict[str, Any] | tuple[str, dict[str, Any]]]] = []
-    for line, row in enumerate(rows, start=2):
+    for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
         try:
@@ -327,16 +395,31 @@ def import_plan(*, data: bytes) -> ImportPlan:
         for e164 in values["e164s"]:
             first_with_number.setdefault((name, e164), line)
         planned.append(_decide(line, values, by_email, by_phone, contact_names))
+    _refuse_owner_changes(planned, by=by)
     return ImportPlan(rows=planned, ignored_columns=ignored)
 
 
-def _decide(
-    line: int,
-    values: dict[str, Any],
-    by_email: dict[str, list[Contact]],
-    by_phone: dict[str, set[int]],
-    contact_names: dict[int, str],
-) -> PlannedRow:
+def _refuse_owner_changes(planned: list[PlannedRow], *, by: User) -> None:
+    """Refuse the rows whose owner `by` may not give (the owners of the contacts they update are
+    read in one query)."""
+    with_owner = [r for r in planned if r.action != "refuse" and r.values["owner_id"]]
+    stored: dict[int | None, int | None] = dict(
+        Contact.objects.filter(
+            pk__in={r.contact_id for r in with_owner if r.action == "update"}
+        ).values_list("pk", "owner_id")
+    )
+    for row in with_owner:
+        refusal = owner_change_refusal(
+            by=by,
+            owner_id=row.values["owner_id"],
+            stored_owner_id=stored.get(row.contact_id),
+            creating=row.action == "create",
+        )
+        if refusal:
+            row.action, row.reason = "refuse", refusal
+
+
+def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
     email = values["email"].lower()
     target: int | None
     if email and email in by_email:
@@ -382,7 +465,7 @@ def _decide(
 
 def contact_import_preview(*, user: User, file_name: str, data: bytes) -> ContactImport:
     """Plan an import and keep the plan, so applying it does exactly what was shown."""
-    plan = import_plan(data=data)
+    plan = import_plan(data=data, by=user)
     return ContactImport.objects.create(
         created_by=user,
         file_name=file_name[:255],
@@ -443,8 +526,9 @@ def contact_import_run(*, import_id: int) -> None:
     """Apply a claimed import's stored plan exactly, all rows or none.
 
     Creates the planned contacts and updates the planned ones (CSV values replace stored ones
-    where the CSV has a value; numbers are added). An update whose contact was deleted since the
-    preview is reported as refused. Safe to run again (a redelivered task): only an import in
+    where the CSV has a value; numbers are added), each change logged as the importer's. An
+    update whose contact was deleted since the preview, or whose owner the importer may no
+    longer change, is reported as refused. Safe to run again (a redelivered task): only an import in
     `applying` is applied. An error rolls every row back and leaves the import `failed`, with
     the reason, to be applied again.
     """
@@ -475,6 +559,7 @@ def contact_import_run(*, import_id: int) -> None:
 
 def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
     plan = stored_plan(contact_import)
+    importer = contact_import.created_by
     owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
     updates = Contact.objects.select_related("company", "owner").in_bulk(
         {r.contact_id for r in plan.rows if r.action == "update"}
@@ -500,15 +585,24 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
                 company=company,
                 email=values["email"],
                 secondary_email=values["secondary_email"],
-                owner=owner or contact_import.created_by,
+                owner=owner or importer,
                 status=values["status"] or Contact.Status.LEAD,
             )
-            contact_create(data=data, phones=phones)
+            contact_create(data=data, phones=phones, by=importer, via=ContactChange.Via.IMPORT)
             created += 1
             continue
         contact = updates.get(row.contact_id)
         if contact is None:
             refused.append({"row": row.row, "reason": "The contact was deleted after the preview."})
+            continue
+        refusal = owner_change_refusal(
+            by=importer,
+            owner_id=owner.pk if owner else contact.owner_id,
+            stored_owner_id=contact.owner_id,
+            creating=False,
+        )
+        if refusal:  # the owner was changed after the preview
+            refused.append({"row": row.row, "reason": refusal})
             continue
         data = ContactData(
             first_name=values["first_name"] or contact.first_name,
@@ -520,8 +614,9 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
             owner=owner or contact.owner,
             status=values["status"] or contact.status,
         )
-        contact_update(contact=contact, data=data)
-        contact_add_phones(contact=contact, phones=phones)
+        contact_update(
+            contact=contact, data=data, add_phones=phones, by=importer, via=ContactChange.Via.IMPORT
+        )
         updated += 1
     return {
         "created": created,

@@ -4,6 +4,7 @@ from datetime import date
 from typing import Any, cast
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
@@ -69,9 +70,20 @@ class ContactForm(forms.Form):
     status = forms.ChoiceField(choices=Contact.Status.choices, initial=Contact.Status.LEAD)
     owner = UserChoiceField(queryset=_users(), required=False, empty_label="Nobody")
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+    def __init__(
+        self, data=None, *, owner_editable: bool, kept_owner: User | None = None, **kwargs
+    ):
+        """`owner_editable` False (an agent): the owner is shown read-only and, unless the
+        request names one, stays `kept_owner`. One it names anyway reaches the service, which
+        refuses a change."""
+        if not owner_editable and data is not None and "owner" not in data:
+            data = data.copy()
+            data["owner"] = kept_owner.pk if kept_owner else ""
+        super().__init__(data, **kwargs)
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _users()
+        if not owner_editable:
+            self.fields["owner"].widget.attrs["disabled"] = True
+            self.fields["owner"].help_text = "Only a supervisor can change the owner."
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -328,22 +340,27 @@ class MessageFilterForm(LogFilterForm):
     field_order = ["q", "direction", "result", "status", "date_from", "date_to", "agent"]
 
 
-MAX_IMPORT_BYTES = 5 * 1024 * 1024
+def _megabytes(size: int) -> str:
+    return f"{round(size / 1024 / 1024, 1):g} MB"
 
 
 class ImportUploadForm(forms.Form):
     file = forms.FileField(
         label="CSV file",
-        help_text="UTF-8 CSV with a header row, at most 5 MB.",
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
-    def clean_file(self) -> UploadedFile:
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        limit = _megabytes(settings.CONTACT_IMPORT_MAX_BYTES)
+        self.fields["file"].help_text = f"UTF-8 CSV with a header row, at most {limit}."
+
+    def clean_file(self):
         upload = self.cleaned_data["file"]
-        if upload.size > MAX_IMPORT_BYTES:
+        if upload.size > settings.CONTACT_IMPORT_MAX_BYTES:
             raise ValidationError(
                 f"The file is {upload.size / 1024 / 1024:.1f} MB; the limit is "
-                f"{MAX_IMPORT_BYTES // 1024 // 1024} MB. Split it into smaller files."
+                f"{_megabytes(settings.CONTACT_IMPORT_MAX_BYTES)}. Split it into smaller files."
             )
         if not upload.name.lower().endswith(".csv"):
             raise ValidationError("Upload a .csv file (in a spreadsheet: File → Save as → CSV).")

@@ -8,7 +8,8 @@ with their companies in one round trip.
 On PostgreSQL the statements are server-side prepared (planned once per connection: planning the
 three-table join costs more than running it), unless DB_PREPARED_STATEMENTS is off, as it must
 be behind a transaction-pooling PgBouncer older than 1.21. Elsewhere (SQLite for the demo) they
-go through Django's cursor.
+are plain statements. Either way they run in Django's cursor wrapper, so they are in its query
+log and pass its execute wrappers like every other query.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any, Literal, TypeVar
 
+import psycopg
 from django.conf import settings
 from django.db import connection
+from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import Exists, Field, Model, OuterRef, Q
 
 from crm.models import Company, Contact, ContactPhone, User
@@ -171,24 +174,45 @@ def _contacts(sql: str, params: list[str]) -> tuple[Contact, ...]:
     return tuple(contacts.values())
 
 
-def _fetch(sql: str, params: list[str]) -> list[tuple[Any, ...]]:
-    connection.ensure_connection()
-    if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
-        import psycopg
+class _PreparingCursor(psycopg.Cursor):
+    """A server-side binding cursor that prepares every statement it runs: psycopg plans it on
+    the first run on a connection and executes the prepared statement from then on."""
 
+    def execute(self, query, params=None, *, prepare=None, binary=None):
+        return super().execute(query, params, prepare=True, binary=binary)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Django's query-logging wrapper, for a prepared statement: psycopg keeps no text of a
+    prepared execution where Django looks for it, so the logged text is composed here."""
+
+    def execute(self, sql, params=None):
+        with self.debug_sql(self.db.ops.compose_sql(sql, params)):
+            return CursorWrapper.execute(self, sql, params)
+
+
+def _fetch(sql: str, params: list[str]) -> list[tuple]:
+    if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
+        connection.close_if_health_check_failed()
+        connection.ensure_connection()
+        connection.validate_thread_sharing()
         raw = connection.connection
         if raw.prepare_threshold is None:
             # Django turns automatic preparing off; keep it off and prepare only on request.
             raw.prepare_threshold = sys.maxsize
-        connection.validate_no_broken_transaction()
-        with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
-            cursor.execute(sql, params, prepare=True)
-            rows: list[tuple[Any, ...]] = cursor.fetchall()
-            return rows
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        rows = cursor.fetchall()
-    return rows
+        # In Django's wrapper, as its own cursors are: the query log (DEBUG, the tests' query
+        # counts), execute wrappers, a broken transaction refused, errors as Django's.
+        cursor = _PreparingCursor(raw)
+        wrapped = (
+            _PreparedDebugWrapper(cursor, connection)
+            if connection.queries_logged
+            else connection.make_cursor(cursor)  # type: ignore[arg-type]  # any DB-API cursor
+        )
+    else:
+        wrapped = connection.cursor()
+    with wrapped:
+        wrapped.execute(sql, params)
+        return wrapped.fetchall()
 
 
 def _instance(model: type[_M], fields: tuple[Field[Any, Any], ...], values: tuple[Any, ...]) -> _M:

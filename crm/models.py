@@ -347,6 +347,62 @@ class Note(models.Model):
         return self.body[:60]
 
 
+class ContactChange(models.Model):
+    """One change to a contact as it was made: who, when, through what, and each value before
+    and after (as shown then: names, not ids), phones added and removed. Written in the
+    transaction of the change by the contact services and Django admin; never edited."""
+
+    class Action(models.TextChoices):
+        CREATED = "created", "Created"
+        UPDATED = "updated", "Updated"
+
+    class Via(models.TextChoices):
+        APP = "app", "Callboard"
+        IMPORT = "import", "CSV import"
+        ADMIN = "admin", "Django admin"
+
+    # What `changes` names: the contact's fields, and "phone" for a number added, removed or
+    # given another type.
+    LABELS = {
+        "first_name": "First name",
+        "last_name": "Last name",
+        "title": "Title",
+        "company": "Company",
+        "email": "Email",
+        "secondary_email": "Other email",
+        "status": "Status",
+        "owner": "Owner",
+        "phone": "Phone",
+    }
+
+    # Indexed by the timeline's index, which leads with it.
+    contact = models.ForeignKey(
+        Contact, on_delete=models.CASCADE, related_name="change_log", db_index=False
+    )
+    by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="contact_changes"
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=16, choices=Action.choices)
+    via = models.CharField(max_length=16, choices=Via.choices)
+    changes = models.JSONField(default=list, help_text="[{field, old, new}], values as shown")
+
+    class Meta:
+        indexes = [
+            models.Index(
+                F("contact"), F("at").desc(), F("id").desc(), name="crm_change_contact_idx"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.at:%Y-%m-%d %H:%M}"
+
+    @property
+    def lines(self) -> list[tuple[str, str, str]]:
+        """(label, old, new) for each change, in the order made."""
+        return [(self.LABELS.get(c["field"], c["field"]), c["old"], c["new"]) for c in self.changes]
+
+
 class ContactImport(models.Model):
     """A CSV import: the plan shown in the preview, applied exactly as shown."""
 

@@ -19,6 +19,12 @@ def sees_all_logs(user: User | AnonymousUser) -> bool:
     return is_supervisor(user) or is_admin(user)
 
 
+def may_change_owner(user: User | AnonymousUser) -> bool:
+    """Agents share one contact book and may edit any contact; giving a contact to another owner
+    is a supervisor's (or an admin's) act."""
+    return is_supervisor(user) or is_admin(user)
+
+
 def is_supervisor(user: User | AnonymousUser) -> bool:
     """A member of the Supervisors group."""
     if not user.is_authenticated:

@@ -18,7 +18,16 @@ from django.utils import timezone
 
 from crm.ids import parse_id
 from crm.matching import logs_matching_phones_q
-from crm.models import CallLog, Company, Contact, ContactPhone, MessageLog, Note, User
+from crm.models import (
+    CallLog,
+    Company,
+    Contact,
+    ContactChange,
+    ContactPhone,
+    MessageLog,
+    Note,
+    User,
+)
 from crm.phones import digits_of, incoming_number, looks_like_phone
 from crm.roles import sees_all_logs
 
@@ -232,16 +241,16 @@ def message_log_list(*, user: User, filters: LogFilters) -> QuerySet[MessageLog]
 
 # --- Timeline --------------------------------------------------------------------------------
 
-TimelineKind = Literal["call", "message", "note"]
+TimelineKind = Literal["call", "message", "note", "change"]
 # Order of entries at the same instant (higher first), so paging never skips or repeats one.
-_RANK: dict[TimelineKind, int] = {"call": 3, "message": 2, "note": 1}
+_RANK: dict[TimelineKind, int] = {"call": 3, "message": 2, "note": 1, "change": 0}
 
 
 @dataclass(frozen=True)
 class TimelineEntry:
     kind: TimelineKind
     at: datetime
-    item: CallLog | MessageLog | Note
+    item: CallLog | MessageLog | Note | ContactChange
 
     @property
     def key(self) -> tuple[datetime, int, int]:
@@ -293,15 +302,20 @@ def _timeline_page(
     calls: QuerySet[CallLog],
     messages: QuerySet[MessageLog],
     notes: QuerySet[Note],
+    changes: QuerySet[Any] | None = None,
     cursor: str | None,
     limit: int,
 ) -> TimelinePage:
+    """One query per source, each for at most `limit` + 1 rows after the cursor in the order of
+    its (contact, time, id) index, merged."""
     position = _decode_cursor(cursor) if cursor else None
     sources: list[tuple[TimelineKind, QuerySet[Any], str]] = [
         ("call", calls, "start_time"),
         ("message", messages, "creation_time"),
         ("note", notes, "created_at"),
     ]
+    if changes is not None:
+        sources.append(("change", changes, "at"))
     streams = []
     for kind, rows, field in sources:
         if position is not None:
@@ -317,7 +331,7 @@ def _timeline_page(
 def contact_timeline(
     *, user: User, contact: Contact, cursor: str | None = None, limit: int = 25
 ) -> TimelinePage:
-    """Calls, messages and notes of a contact, newest first, `limit` at a time.
+    """Calls, messages, notes and changes of a contact, newest first, `limit` at a time.
 
     Calls and messages are the contact's as `logs_of_contacts_q` defines it, and only those the
     user may see. Raises InvalidCursor for a cursor it did not hand out.
@@ -327,6 +341,7 @@ def contact_timeline(
         calls=call_logs_visible_to(user=user).filter(mine),
         messages=message_logs_visible_to(user=user).filter(mine),
         notes=Note.objects.filter(contact=contact).select_related("author"),
+        changes=ContactChange.objects.filter(contact=contact).select_related("by"),
         cursor=cursor,
         limit=limit,
     )

@@ -3,7 +3,8 @@
 Every function takes keyword-only, typed arguments, validates what it is given (raising
 `ValidationError` with messages a person can act on) and keeps the denormalised columns
 (`search_text`, `last_activity_at`) in step. Activity timestamps only ever move forward, with
-GREATEST in the database, never read-modify-write.
+GREATEST in the database, never read-modify-write. Each change to a contact is logged
+(`ContactChange`: who, through what, each value before and after) in the change's transaction.
 """
 
 from collections.abc import Collection, Iterable, Sequence
@@ -22,6 +23,7 @@ from crm.models import (
     CallLog,
     Company,
     Contact,
+    ContactChange,
     ContactPhone,
     Direction,
     Disposition,
@@ -29,8 +31,9 @@ from crm.models import (
     Note,
     User,
 )
-from crm.phones import InvalidPhoneNumber, NormalisedPhone, phone_normalise
+from crm.phones import InvalidPhoneNumber, NormalisedPhone, format_international, phone_normalise
 from crm.records import CallLogRecord, MessageLogRecord, Party
+from crm.roles import may_change_owner
 from crm.upsert import upsert_by_rc_id
 
 NOTE_MAX_LENGTH = 10_000
@@ -154,11 +157,22 @@ def company_update(*, company: Company, data: CompanyData) -> Company:
 
 
 @transaction.atomic
-def company_delete(*, company: Company) -> None:
-    """Delete a company; its contacts stay, without a company."""
+def company_delete(*, company: Company, by: User | None, via: str = ContactChange.Via.APP) -> None:
+    """Delete a company; its contacts stay, without a company, each with the change logged."""
     contact_ids = list(company.contacts.values_list("pk", flat=True))
     company.delete()
     contacts_refresh_search_text(contacts=Contact.objects.filter(pk__in=contact_ids))
+    change = [{"field": "company", "old": company.name, "new": ""}]
+    ContactChange.objects.bulk_create(
+        ContactChange(
+            contact_id=contact_id,
+            by=by,
+            action=ContactChange.Action.UPDATED,
+            via=via,
+            changes=change,
+        )
+        for contact_id in contact_ids
+    )
 
 
 def company_get_or_create(*, name: str) -> Company:
@@ -230,11 +244,142 @@ def _apply_contact_data(contact: Contact, data: ContactData) -> None:
     contact.owner = data.owner
 
 
+# A contact's state as its change log shows it: field -> value as shown, and "phone:<E.164>" ->
+# the number and its type.
+ContactState = dict[str, str]
+
+
+def _person(user: User | None) -> str:
+    return str(user) if user is not None else ""
+
+
+def _contact_state(contact: Contact, phones: Iterable[ContactPhone]) -> ContactState:
+    """Read with the contact's company and owner loaded (or set), and its phone rows."""
+    state = {
+        "first_name": contact.first_name,
+        "last_name": contact.last_name,
+        "title": contact.title,
+        "company": contact.company.name if contact.company else "",
+        "email": contact.email,
+        "secondary_email": contact.secondary_email,
+        "status": contact.get_status_display(),
+        "owner": _person(contact.owner),
+    }
+    for phone in phones:
+        kind = ContactPhone.Kind(phone.kind).label
+        state[f"phone:{phone.e164}"] = f"{format_international(phone.e164)} ({kind})"
+    return state
+
+
+def _state_changes(before: ContactState, after: ContactState) -> list[dict[str, str]]:
+    changes = []
+    for key in dict.fromkeys([*before, *after]):
+        old, new = before.get(key, ""), after.get(key, "")
+        if old != new:
+            field = "phone" if key.startswith("phone:") else key
+            changes.append({"field": field, "old": old, "new": new})
+    return changes
+
+
+def _contact_lock_for_change(*, contact_id: int) -> Contact:
+    """Lock a contact's row until the transaction ends and return it as committed now, with its
+    company and owner.
+
+    A change is logged against the values it replaces, and an owner check compares with the
+    stored owner: of two edits at once, the second waits and is logged (and checked) against
+    what the first wrote. Raises ValidationError when the contact was deleted meanwhile.
+    """
+    contact = (
+        Contact.objects.select_for_update(of=("self",))
+        .select_related("company", "owner")
+        .filter(pk=contact_id)
+        .first()
+    )
+    if contact is None:
+        raise ValidationError("This contact was deleted meanwhile; nothing was saved.")
+    return contact
+
+
+def contact_change_begin(*, contact_id: int) -> ContactState:
+    """Lock a contact for a change made outside these services (Django admin) and return its
+    state now, for `contact_change_record` once the change is written."""
+    contact = _contact_lock_for_change(contact_id=contact_id)
+    return _contact_state(contact, ContactPhone.objects.filter(contact_id=contact_id))
+
+
+def contact_change_record(
+    *, contact_id: int, before: ContactState | None, by: User | None, via: str
+) -> ContactChange | None:
+    """Log a change written outside these services, from the state `contact_change_begin`
+    returned (None: the contact was created). Nothing is logged when nothing changed."""
+    contact = Contact.objects.select_related("company", "owner").get(pk=contact_id)
+    after = _contact_state(contact, ContactPhone.objects.filter(contact_id=contact_id))
+    return _log_change(contact=contact, before=before, after=after, by=by, via=via)
+
+
+def _log_change(
+    *,
+    contact: Contact,
+    before: ContactState | None,
+    after: ContactState,
+    by: User | None,
+    via: str,
+) -> ContactChange | None:
+    changes = _state_changes(before or {}, after)
+    if not changes:
+        return None
+    action = ContactChange.Action.CREATED if before is None else ContactChange.Action.UPDATED
+    return ContactChange.objects.create(
+        contact=contact, by=by, action=action, via=via, changes=changes
+    )
+
+
+OWNER_CHANGE_REFUSED = "Only supervisors and admins can change a contact's owner."
+OWNER_GIFT_REFUSED = (
+    "Only supervisors and admins can give a contact to someone else; your new contacts are yours."
+)
+
+
+def owner_change_refusal(
+    *, by: User | None, owner_id: int | None, stored_owner_id: int | None, creating: bool
+) -> str | None:
+    """Why `by` may not give a contact this owner, or None when they may. Agents keep a
+    contact's owner as it is, and own (or leave unowned) the contacts they create. `by` None is
+    code acting for no one (a seed, a script)."""
+    if by is None or may_change_owner(by):
+        return None
+    if creating:
+        return None if owner_id in (None, by.pk) else OWNER_GIFT_REFUSED
+    return None if owner_id == stored_owner_id else OWNER_CHANGE_REFUSED
+
+
+def _check_owner(
+    *, by: User | None, data: ContactData, stored_owner_id: int | None, creating: bool
+) -> None:
+    refusal = owner_change_refusal(
+        by=by,
+        owner_id=data.owner.pk if data.owner else None,
+        stored_owner_id=stored_owner_id,
+        creating=creating,
+    )
+    if refusal:
+        raise ValidationError({"owner": refusal})
+
+
 @transaction.atomic
-def contact_create(*, data: ContactData, phones: Sequence[PhoneInput] = ()) -> Contact:
-    """Create a contact with its numbers. Earlier calls and messages with any of these numbers
-    that matched no one are linked to it, and its last activity reflects them."""
+def contact_create(
+    *,
+    data: ContactData,
+    phones: Sequence[PhoneInput] = (),
+    by: User | None,
+    via: str = ContactChange.Via.APP,
+) -> Contact:
+    """Create a contact with its numbers, logged as created by `by`. Earlier calls and messages
+    with any of these numbers that matched no one are linked to it, and its last activity
+    reflects them. Raises ValidationError for invalid data, and when an agent gives the contact
+    to someone else (`owner_change_refusal`)."""
     _validate_contact(data)
+    _check_owner(by=by, data=data, stored_owner_id=None, creating=True)
     normalised = phones_normalise(phones=phones)
     contact = Contact()
     _apply_contact_data(contact, data)
@@ -242,26 +387,43 @@ def contact_create(*, data: ContactData, phones: Sequence[PhoneInput] = ()) -> C
     contact.save()
     rows = ContactPhone.objects.bulk_create([_phone_row(contact, p.kind, n) for p, n in normalised])
     _link_earlier_logs(contact=contact, phones=rows)
+    _log_change(contact=contact, before=None, after=_contact_state(contact, rows), by=by, via=via)
     return contact
 
 
 @transaction.atomic
 def contact_update(
-    *, contact: Contact, data: ContactData, phones: Sequence[PhoneInput] | None = None
+    *,
+    contact: Contact,
+    data: ContactData,
+    phones: Sequence[PhoneInput] | None = None,
+    add_phones: Sequence[PhoneInput] = (),
+    by: User | None,
+    via: str = ContactChange.Via.APP,
 ) -> Contact:
-    """Update a contact. `phones`, when given, is the complete new list of its numbers (a number
-    kept keeps its row); None leaves the numbers alone."""
+    """Update a contact, logging what changed (nothing is logged when nothing did).
+
+    `phones`, when given, is the complete new list of its numbers (a number kept keeps its row);
+    None leaves the numbers alone. `add_phones` are numbers to add to those it has. Locks the
+    contact (`_contact_lock_for_change`). Raises ValidationError for invalid data, and when
+    `by` may not change the owner and `data` changes it (`owner_change_refusal`): nothing is
+    saved then.
+    """
     _validate_contact(data)
     normalised = phones_normalise(phones=phones) if phones is not None else None
+    extra = phones_normalise(phones=add_phones)
+    stored = _contact_lock_for_change(contact_id=contact.pk)
+    _check_owner(by=by, data=data, stored_owner_id=stored.owner_id, creating=False)
+    existing = {phone.e164: phone for phone in ContactPhone.objects.filter(contact=contact)}
+    before = _contact_state(stored, existing.values())
     _apply_contact_data(contact, data)
     contact.search_text = contact_search_text(contact)
     # Never write last_activity_at from memory: a call stored meanwhile may have moved it.
     contact.save(update_fields=[*CONTACT_EDITABLE_FIELDS, "search_text", "updated_at"])
+    added: list[ContactPhone] = []
     if normalised is not None:
-        existing = {phone.e164: phone for phone in contact.phones.all()}
         wanted = {n.e164 for _, n in normalised}
-        contact.phones.exclude(e164__in=wanted).delete()
-        added: list[ContactPhone] = []
+        ContactPhone.objects.filter(contact=contact).exclude(e164__in=wanted).delete()
         for phone, n in normalised:
             row = existing.get(n.e164)
             if row is None:
@@ -269,25 +431,24 @@ def contact_update(
             elif (row.raw, row.kind) != (n.raw, phone.kind):
                 row.raw, row.kind = n.raw, phone.kind
                 row.save(update_fields=["raw", "kind"])
-        ContactPhone.objects.bulk_create(added)
-        _link_earlier_logs(contact=contact, phones=added)
+        have = wanted
+    else:
+        have = set(existing)
+    for phone, n in extra:
+        if n.e164 not in have:
+            have.add(n.e164)
+            added.append(_phone_row(contact, phone.kind, n))
+    ContactPhone.objects.bulk_create(added)
+    _link_earlier_logs(contact=contact, phones=added)
+    after = _contact_state(contact, ContactPhone.objects.filter(contact=contact))
+    _log_change(contact=contact, before=before, after=after, by=by, via=via)
     return contact
 
 
 def contact_delete(*, contact: Contact) -> None:
-    """Delete a contact with their numbers and notes; their calls and messages stay, unlinked."""
+    """Delete a contact with their numbers, notes and change log; their calls and messages
+    stay, unlinked."""
     contact.delete()
-
-
-@transaction.atomic
-def contact_add_phones(*, contact: Contact, phones: Sequence[PhoneInput]) -> list[ContactPhone]:
-    """Add the numbers the contact does not have yet; returns the rows added."""
-    normalised = phones_normalise(phones=phones)
-    have = set(contact.phones.values_list("e164", flat=True))
-    added = [_phone_row(contact, p.kind, n) for p, n in normalised if n.e164 not in have]
-    ContactPhone.objects.bulk_create(added)
-    _link_earlier_logs(contact=contact, phones=added)
-    return added
 
 
 def contact_refresh_derived(*, contact: Contact) -> None:

@@ -20,7 +20,6 @@ from django.db.models import QuerySet
 from django.http import (
     HttpRequest,
     HttpResponse,
-    HttpResponseBadRequest,
     JsonResponse,
     StreamingHttpResponse,
 )
@@ -63,7 +62,7 @@ from crm.matching import contact_match_number
 from crm.models import Company, Contact, ContactImport, User
 from crm.pagination import CappedPaginator
 from crm.phones import InvalidPhoneNumber, phone_normalise
-from crm.roles import is_admin, is_supervisor, sees_all_logs
+from crm.roles import is_admin, is_supervisor, may_change_owner, sees_all_logs
 from crm.services import (
     CompanyData,
     call_log_set_outcome,
@@ -119,10 +118,11 @@ def _last_activity_seen(
 ) -> datetime:
     """The last activity to show this user: the stored one includes every agent's calls and
     messages, so an agent who sees only their own gets the latest they can see (or when the
-    record was added)."""
+    record was added). Edits of the record are not activity."""
     if sees_all_logs(user):
         return record.last_activity_at
-    return max([record.created_at, *(entry.at for entry in page.entries[:1])])
+    latest = next((e.at for e in page.entries if e.kind != "change"), record.created_at)
+    return max(record.created_at, latest)
 
 
 def _may_delete(user: User) -> bool:
@@ -160,8 +160,12 @@ def contact_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
 
 
 def _contact_form_page(request: AuthenticatedHttpRequest, contact: Contact | None) -> HttpResponse:
+    owner: dict[str, Any] = {
+        "owner_editable": may_change_owner(request.user),
+        "kept_owner": contact.owner if contact else request.user,
+    }
     if request.method == "POST":
-        form = ContactForm(request.POST)
+        form = ContactForm(request.POST, **owner)
         phones = phone_formset(data=request.POST)
         if form.is_valid() and phones.is_valid():
             try:
@@ -171,10 +175,17 @@ def _contact_form_page(request: AuthenticatedHttpRequest, contact: Contact | Non
                         company=company_get_or_create(name=name) if name else None
                     )
                     if contact is None:
-                        contact = contact_create(data=data, phones=phones.phone_inputs())
+                        contact = contact_create(
+                            data=data, phones=phones.phone_inputs(), by=request.user
+                        )
                         messages.success(request, f"{contact.name} added.")
                     else:
-                        contact_update(contact=contact, data=data, phones=phones.phone_inputs())
+                        contact_update(
+                            contact=contact,
+                            data=data,
+                            phones=phones.phone_inputs(),
+                            by=request.user,
+                        )
                         messages.success(request, f"{contact.name} saved.")
             except ValidationError as exc:
                 add_service_errors(form, exc)
@@ -183,10 +194,10 @@ def _contact_form_page(request: AuthenticatedHttpRequest, contact: Contact | Non
     elif contact is None:
         # "New contact" on a company's page names the company.
         company_name = _text_param(request, "company")
-        form = ContactForm(initial={"owner": request.user.pk, "company": company_name})
+        form = ContactForm(initial={"owner": request.user.pk, "company": company_name}, **owner)
         phones = phone_formset()
     else:
-        form = ContactForm(initial=ContactForm.initial_for(contact))
+        form = ContactForm(initial=ContactForm.initial_for(contact), **owner)
         phones = phone_formset(contact=contact)
     status = 422 if request.method == "POST" else 200
     return render(
@@ -212,7 +223,7 @@ def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    contact = get_object_or_404(Contact.objects.select_related("company"), pk=pk)
+    contact = get_object_or_404(Contact.objects.select_related("company", "owner"), pk=pk)
     return _contact_form_page(request, contact)
 
 
@@ -255,8 +266,14 @@ def contact_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse
         timeline = selectors.contact_timeline(
             user=request.user, contact=contact, cursor=request.GET.get("cursor") or None
         )
-    except selectors.InvalidCursor as exc:
-        return HttpResponseBadRequest(str(exc))
+    except selectors.InvalidCursor:
+        # Never echo the cursor: it is whatever the address said.
+        return render(
+            request,
+            "400.html",
+            {"message": "That is not a timeline position. Reload the contact's page."},
+            status=400,
+        )
     return render(
         request, "crm/contacts/_timeline_entries.html", {"contact": contact, "timeline": timeline}
     )
@@ -511,7 +528,7 @@ def company_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     if not _may_delete(request.user):
         raise PermissionDenied("Only supervisors can delete companies.")
-    company_delete(company=company)
+    company_delete(company=company, by=request.user)
     messages.success(request, f"{company.name} deleted; its contacts were kept.")
     return redirect("crm:companies")
 

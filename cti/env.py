@@ -2,6 +2,7 @@
 
 import math
 import os
+import re
 from urllib.parse import urlsplit
 
 from django.core.exceptions import ImproperlyConfigured
@@ -76,5 +77,23 @@ def redis_url(name: str, default: str) -> str:
     if urlsplit(value).scheme not in ("redis", "rediss", "unix"):
         raise ImproperlyConfigured(
             f"{name} must be a redis://, rediss:// or unix:// URL, got {value!r}"
+        )
+    return value
+
+
+def env_count(name: str, default: int) -> int:
+    """A whole number of at least 1."""
+    value = env_int(name, default)
+    if value < 1:
+        raise ImproperlyConfigured(f"{name} must be at least 1, got {value}")
+    return value
+
+
+def env_url_path(name: str, default: str) -> str:
+    """A path inside the site as Django's path() takes it: no leading slash, one at the end."""
+    value = env_str(name) or default
+    if not re.fullmatch(r"(?:[A-Za-z0-9._~-]+/)+", value):
+        raise ImproperlyConfigured(
+            f"{name} takes a path like admin/ (no leading slash, one at the end), got {value!r}"
         )
     return value

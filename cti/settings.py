@@ -14,7 +14,17 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from dotenv import load_dotenv
 
-from cti.env import env_bool, env_int, env_list, env_seconds, env_str, redis_url, require
+from cti.env import (
+    env_bool,
+    env_count,
+    env_int,
+    env_list,
+    env_seconds,
+    env_str,
+    env_url_path,
+    redis_url,
+    require,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # ENV_FILE points at another dotenv file (or /dev/null to read none); real variables win.
@@ -70,6 +80,8 @@ INSTALLED_APPS = [
     "telephony",
     "telephony.oauth",
     "cti",
+    # Log-in throttling (see "Log-in throttling" below).
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -83,6 +95,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "telephony.middleware.RingCentralErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last: turns a log-in refused for too many failures into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "cti.urls"
@@ -280,6 +295,54 @@ PHONE_DEFAULT_REGION = env_str("PHONE_DEFAULT_REGION") or "US"
 # --- Health ---------------------------------------------------------------------------------
 HEALTH_CHECK_TIMEOUT = env_seconds("HEALTH_CHECK_TIMEOUT", 2.0)
 
+# --- Log-in throttling (django-axes) ---------------------------------------------------------
+# The local log-in and Django admin's: after LOGIN_FAILURE_LIMIT wrong passwords for one user
+# name from one address, that pair is refused (even the right password) for
+# LOGIN_LOCKOUT_MINUTES, counted again from each try. Sign in with RingCentral does not pass
+# through here (RingCentral checks the password).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_count("LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_count("LOGIN_LOCKOUT_MINUTES", 15) / 60  # hours, as axes reads a float
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "cti.views.login_locked_out"
+# Only failures are kept (a row per user name and address); no log of every sign-in.
+AXES_DISABLE_ACCESS_LOG = True
+# Behind a proxy every request comes from the proxy's address: take the one it forwards.
+if env_bool("BEHIND_TLS_PROXY", False):
+    AXES_CLIENT_IP_CALLABLE = "cti.client_ip.forwarded_client_ip"
+
+# --- Django admin ---------------------------------------------------------------------------
+# Where Django admin lives, e.g. "backoffice/" to keep it off the usual path.
+ADMIN_URL = env_url_path("ADMIN_URL", "admin/")
+
+# --- Content-Security-Policy (django-csp) --------------------------------------------------
+# No page has an inline script or style (htmx is told not to add its own), so everything comes
+# from this site only: no plugins, and no page may be framed.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "object-src": ["'none'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# --- Request bodies ------------------------------------------------------------------------
+# A body over its limit is answered 413 before it is read: cti.body_limit in the application,
+# cti.serve in daphne (which would otherwise hold a whole body in memory). The proxy in front
+# should refuse them first (README, "Running in production").
+REQUEST_BODY_MAX_BYTES = env_count("REQUEST_BODY_MAX_BYTES", 2_621_440)
+DATA_UPLOAD_MAX_MEMORY_SIZE = REQUEST_BODY_MAX_BYTES
+# The CSV import's file limit (the form says so past it); its upload may carry that much more,
+# so a file somewhat too large gets the form's message rather than a bare 413. Uploads over
+# FILE_UPLOAD_MAX_MEMORY_SIZE (Django's 2.5 MB) go to a temporary file while they arrive.
+CONTACT_IMPORT_MAX_BYTES = env_count("CONTACT_IMPORT_MAX_BYTES", 5_242_880)
+CONTACT_IMPORT_BODY_MAX_BYTES = CONTACT_IMPORT_MAX_BYTES + REQUEST_BODY_MAX_BYTES
+
 # --- Logging --------------------------------------------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL") or "INFO"
 LOGGING = {
@@ -293,5 +356,7 @@ LOGGING = {
     "loggers": {
         "django.channels.server": {"level": "WARNING"},
         "daphne": {"level": "WARNING"},
+        # Every sign-in at INFO; failures and lockouts are warnings.
+        "axes": {"level": "WARNING"},
     },
 }

@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
@@ -14,6 +15,6 @@ urlpatterns = [
     path("logout/", telephony_views.sign_out, name="logout"),
     path("accounts/", include("telephony.oauth.urls")),
     path("", include("telephony.urls")),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_URL, admin.site.urls),
     path("", include("crm.urls")),
 ]

@@ -1,9 +1,13 @@
+import math
+
+from axes.helpers import get_cool_off
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -38,6 +42,23 @@ def favicon(request: HttpRequest) -> HttpResponse:
     return HttpResponsePermanentRedirect(static("favicon.svg"))
 
 
+@require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cti/home.html")
+
+
+def login_locked_out(request: HttpRequest, original_response, credentials) -> HttpResponse:
+    """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a log-in from a user name and address that
+    failed too often: when to try again, on the page and in Retry-After. Every try meanwhile is
+    counted as a failure, so the wait starts again from now."""
+    retry_at = timezone.now() + get_cool_off(request)
+    wait = math.ceil((retry_at - timezone.now()).total_seconds())
+    response = render(
+        request,
+        "registration/locked_out.html",
+        {"retry_at": retry_at, "minutes": math.ceil(wait / 60)},
+        status=429,
+    )
+    response["Retry-After"] = str(wait)
+    return response

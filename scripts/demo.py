@@ -298,7 +298,9 @@ def app_settings(creds: dict, app_url: str) -> dict[str, str]:
     }
 
 
-def summary(app_url: str, sandbox_url: str | None, creds: dict | None, rate: float) -> str:
+def summary(
+    app_url: str, sandbox_url: str | None, creds: dict | None, rate: float, admin_path: str
+) -> str:
     lines = ["", f"Callboard is running at {app_url}/   (Ctrl-C stops everything)"]
     if sandbox_url and creds:
         traffic = f"{rate:g} calls and messages a minute" if rate > 0 else "off"
@@ -310,7 +312,7 @@ def summary(app_url: str, sandbox_url: str | None, creds: dict | None, rate: flo
             "password):",
         ]
         for user in creds["users"]:
-            note = "  staff: Django admin at /admin/" if user["role"] == "admin" else ""
+            note = f"  staff: Django admin at {admin_path}" if user["role"] == "admin" else ""
             lines.append(
                 f"  {user['role']:<11} {user['name']:<16} {user['email']:<34} "
                 f"ext {user['extension_number']}  {user['password']}{note}"
@@ -319,7 +321,7 @@ def summary(app_url: str, sandbox_url: str | None, creds: dict | None, rate: flo
         lines += ["RingCentral: the credentials configured in the environment (no sandbox)."]
     lines += [
         "",
-        f"Local Django login (no RingCentral): admin / demo-admin, e.g. for {app_url}/admin/",
+        f"Local Django login (no RingCentral): admin / demo-admin, e.g. for {app_url}{admin_path}",
         "",
     ]
     return "\n".join(lines)
@@ -404,7 +406,7 @@ def main() -> None:
         web = sup.start(
             "web",
             [
-                *(PY, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port)),
+                *(PY, "-m", "cti.serve", "-b", "127.0.0.1", "-p", str(port)),
                 *("--access-log", str(VAR / "access.log"), "cti.asgi:application"),
             ],
             env,
@@ -412,7 +414,8 @@ def main() -> None:
         wait_for(lambda: port_open("127.0.0.1", port), "daphne", web)
         if sandbox_url and rate > 0:
             control(sandbox_url, "POST", "/sandbox/v1/traffic", {"action": "start", "rate": rate})
-        print(summary(app_url, sandbox_url, creds, rate), flush=True)
+        admin_path = "/" + (env.get("ADMIN_URL") or "admin/").strip()
+        print(summary(app_url, sandbox_url, creds, rate, admin_path), flush=True)
         while True:
             for name, proc in sup.children:
                 if proc.poll() is not None:

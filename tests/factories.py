@@ -45,13 +45,15 @@ def supervisor(**kwargs):
     return UserFactory(role=SUPERVISORS, **kwargs)
 
 
-def contact(*, first_name="Casey", last_name="Caller", phones=(), company=None, **data):
-    """A contact made through the service, as a person would: phones are numbers as typed."""
+def contact(*, first_name="Casey", last_name="Caller", phones=(), company=None, by=None, **data):
+    """A contact made through the service, as a person would: phones are numbers as typed; `by`
+    who made it (None: no one, as a script would)."""
     if isinstance(company, str):
         company = company_get_or_create(name=company)
     return contact_create(
         data=ContactData(first_name=first_name, last_name=last_name, company=company, **data),
         phones=[PhoneInput(raw) if isinstance(raw, str) else PhoneInput(*raw) for raw in phones],
+        by=by,
     )
 
 

@@ -21,6 +21,7 @@ from allauth.socialaccount.providers.oauth2.views import (
 )
 from django.conf import settings
 from django.http import HttpRequest
+from django.views.decorators.http import require_GET, require_http_methods
 
 from telephony.ringcentral.client import TOKEN_PATH, WEB, GrantedToken, RingCentralClient
 from telephony.ringcentral.errors import AuthRevoked, RateLimited, RingCentralError
@@ -124,5 +125,10 @@ class RingCentralOAuth2Adapter(OAuth2Adapter):
         return login
 
 
-oauth2_login = OAuth2LoginView.adapter_view(RingCentralOAuth2Adapter)
-oauth2_callback = OAuth2CallbackView.adapter_view(RingCentralOAuth2Adapter)
+# allauth starts a sign-in on any method but GET, OPTIONS and TRACE included, which skip the
+# CSRF check: only GET (the page with the button) and POST (the start, CSRF-checked) here.
+# RingCentral sends the browser back with a GET.
+oauth2_login = require_http_methods(["GET", "POST"])(
+    OAuth2LoginView.adapter_view(RingCentralOAuth2Adapter)
+)
+oauth2_callback = require_GET(OAuth2CallbackView.adapter_view(RingCentralOAuth2Adapter))

@@ -40,6 +40,7 @@ def data():
         "messagelog",
         "note",
         "contactimport",
+        "contactchange",
         "user",
     ],
 )
@@ -102,6 +103,19 @@ def test_admin_contact_number_is_normalised_and_matchable(admin_client):
     ]
     assert dana.search_text == "dana diaz"
     assert contact_match_number(number="+16505550177").contact == dana
+    # and its creation is logged as the admin's, through admin
+    created = dana.change_log.get()
+    assert (created.by.username, created.via, created.action, created.changes) == (
+        "root",
+        "admin",
+        "created",
+        [
+            {"field": "first_name", "old": "", "new": "Dana"},
+            {"field": "last_name", "old": "", "new": "Diaz"},
+            {"field": "status", "old": "", "new": "Lead"},
+            {"field": "phone", "old": "", "new": "+1 650-555-0177 (Work)"},
+        ],
+    )
 
 
 def test_admin_refuses_an_invalid_number(admin_client):

@@ -26,9 +26,11 @@ def client_for(user) -> Client:
 
 
 def timeline_items(user, person: Contact) -> list:
+    """The calls and messages on the contact's timeline."""
     response = client_for(user).get(f"/contacts/{person.pk}/")
     assert response.status_code == 200
-    return [entry.item for entry in response.context["timeline"].entries]
+    entries = response.context["timeline"].entries
+    return [entry.item for entry in entries if entry.kind in ("call", "message")]
 
 
 def listed(user, path: str, person: Contact) -> list:

@@ -213,17 +213,25 @@ def test_timeline_merges_calls_and_notes_by_time_and_pages_without_gaps(client, 
         cursor = page.next_cursor
         if cursor is None:
             break
-    # then every entry came once, newest first
-    assert len(seen) == 40
+    # then every entry came once, newest first: the contact's creation, then the notes and calls
+    assert len(seen) == 41
     assert seen == sorted(seen, key=lambda e: e[1], reverse=True)
-    assert seen[0] == ("note", t0 + timedelta(hours=39))
+    assert seen[0] == ("change", casey.change_log.get().at)
+    assert seen[1] == ("note", t0 + timedelta(hours=39))
     assert sum(1 for kind, _ in seen if kind == "call") == 20
 
 
-def test_a_forged_timeline_cursor_is_a_400(client):
+def test_a_forged_timeline_cursor_is_a_400_page_that_does_not_echo_it(client):
     casey = contact()
-    response = client.get(f"/contacts/{casey.pk}/timeline/", {"cursor": "drop table"})
+    response = client.get(
+        f"/contacts/{casey.pk}/timeline/", {"cursor": '"><script>alert(1)</script>'}
+    )
+    page = response.content.decode()
     assert response.status_code == 400
+    assert response["Content-Type"] == "text/html; charset=utf-8"
+    assert "<h1>Bad request</h1>" in page
+    assert "That is not a timeline position. Reload the contact&#x27;s page." in page
+    assert "script" not in page.split("<main")[1]
 
 
 def test_phone_check_shows_the_e164_form_or_why_it_is_refused(client):
@@ -387,7 +395,9 @@ def test_overlong_email_is_refused_inline_not_a_server_error(client):
 
 def test_contact_service_refuses_an_overlong_email():
     with pytest.raises(ValidationError) as refused:
-        contact_create(data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"))
+        contact_create(
+            data=ContactData(first_name="Ana", email="a" * 250 + "@example.com"), by=None
+        )
     assert refused.value.message_dict == {"email": ["Emails are at most 254 characters."]}
 
 

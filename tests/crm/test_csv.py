@@ -4,6 +4,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
+from django.utils.html import escape
 
 from crm.contact_import import MAX_ROWS, import_plan
 from crm.models import Company, Contact, ContactImport, ContactPhone
@@ -214,6 +215,143 @@ def test_oversized_file_is_refused(client, settings):
     assert ContactImport.objects.count() == 0
 
 
+def refused_upload(client, data: str | bytes) -> str:
+    """Upload a file that must be refused; the one error shown for it."""
+    response = upload(client, data)
+    assert response.status_code == 422
+    errors = response.context["form"].errors["file"]
+    assert len(errors) == 1
+    assert escape(errors[0]) in response.content.decode()
+    return errors[0]
+
+
+UNCLOSED = (
+    'Line {}: a quote (") opened in this row is never closed, so the rest of the file would '
+    "run into one cell. Add the closing quote or remove the opening one. Nothing was "
+    "imported: correct the file and upload it again."
+)
+TEXT_AFTER_QUOTE = (
+    "Line {}: a quoted cell is followed by more text before the next {}. Put the whole cell "
+    'in quotes, doubling any quote inside it (""). Nothing was imported: correct the file and '
+    "upload it again."
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "error"),
+    [
+        (
+            'name,email\nAna Adeyemi,ana@example.com\n"Unclosed,B\nC,D\nEve Eden,eve@example.com\n',
+            UNCLOSED.format(3),
+        ),
+        (
+            'name,email\r\nAna Adeyemi,ana@example.com\r\nBen Baker,"ben@example.com\r\n',
+            UNCLOSED.format(3),
+        ),
+        ('name\rAna Adeyemi\r"Ben Baker\rCara Chen\r', UNCLOSED.format(3)),
+        (
+            'name,email\nAna Adeyemi,ana@example.com\n"Ben" Baker,ben@example.com\n',
+            TEXT_AFTER_QUOTE.format(3, "','"),
+        ),
+        (
+            'name;title\n"Ana Adeyemi";"Head\nof sales"\nBen Baker;"CFO"x\n',
+            TEXT_AFTER_QUOTE.format(4, "';'"),
+        ),
+        ('name\ttitle\rAna Adeyemi\t"CFO" \r', TEXT_AFTER_QUOTE.format(2, "tab")),
+    ],
+    ids=[
+        "unclosed-quote",
+        "unclosed-quote-crlf",
+        "unclosed-quote-cr",
+        "text-after-quote",
+        "text-after-quote-below-a-two-line-cell",
+        "text-after-quote-tab-cr",
+    ],
+)
+def test_malformed_csv_is_refused_naming_its_line_and_nothing_is_written(client, text, error):
+    contact(first_name="Casey", email="casey@example.com")
+    assert refused_upload(client, text) == error
+    assert ContactImport.objects.count() == 0
+    assert list(Contact.objects.values_list("first_name", flat=True)) == ["Casey"]
+
+
+def test_a_quote_inside_an_unquoted_cell_is_read_as_written(client):
+    # given quotes inside cells that are not quoted (the csv module reads them, strict or not)
+    upload(client, 'name,title\nAna O"Neil,Buys 5" screens\n')
+    # then the cells are exactly what the file says
+    plan = client.get(f"/contacts/import/{ContactImport.objects.get().pk}/").context["plan"]
+    assert [(r.row, r.action, r.name, r.values["title"]) for r in plan.rows] == [
+        (2, "create", 'Ana O"Neil', 'Buys 5" screens')
+    ]
+
+
+@pytest.mark.parametrize("newline", ["\r", "\r\n", "\n"], ids=["cr", "crlf", "lf"])
+def test_every_line_ending_imports_and_rows_are_numbered_by_their_line(client, newline):
+    # given a file with a cell over two lines, saved with old Mac, Windows or Unix line endings
+    lines = [
+        "first_name,last_name,title,mobile_phone",
+        'Ana,Adeyemi,"Head',
+        'of sales",+1 650 555 0101',
+        "",
+        "Ben,Baker,CFO,+1 650 555 0102",
+    ]
+    upload(client, newline.join(lines) + newline)
+    contact_import = ContactImport.objects.get()
+    # then each row is read whole, numbered by the line of the file it starts on
+    plan = client.get(f"/contacts/import/{contact_import.pk}/").context["plan"]
+    assert [(r.row, r.action, r.name) for r in plan.rows] == [
+        (2, "create", "Ana Adeyemi"),
+        (5, "create", "Ben Baker"),
+    ]
+    # and applying it creates exactly those contacts, the line break kept inside the cell
+    client.post(f"/contacts/import/{contact_import.pk}/apply/")
+    assert sorted(Contact.objects.values_list("first_name", "title", "phones__e164")) == [
+        ("Ana", f"Head{newline}of sales", "+16505550101"),
+        ("Ben", "CFO", "+16505550102"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("data", "error"),
+    [
+        (
+            b"name,email\nAna Adeyemi\x00,ana@example.com\n",
+            "The file is not CSV text: line 2 holds a NUL character (binary data, or text saved "
+            "as UTF-16). Save it from your spreadsheet as 'CSV UTF-8'.",
+        ),
+        (
+            "name\r\nAna Adeyemi\r\n".encode("utf-16-le"),
+            "The file is not CSV text: line 1 holds a NUL character (binary data, or text saved "
+            "as UTF-16). Save it from your spreadsheet as 'CSV UTF-8'.",
+        ),
+        (
+            b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00[Content_Types].xml",
+            "The file is a spreadsheet workbook, not CSV. In your spreadsheet, use File → Save as "
+            "→ 'CSV UTF-8'.",
+        ),
+        (
+            b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x10",
+            "The file is not UTF-8 text. Save it from your spreadsheet as 'CSV UTF-8'.",
+        ),
+    ],
+    ids=["nul-byte", "utf-16-without-bom", "workbook", "image"],
+)
+def test_binary_content_is_refused_and_nothing_is_written(client, data, error):
+    assert refused_upload(client, data) == error
+    assert ContactImport.objects.count() == 0
+    assert Contact.objects.count() == 0
+
+
+@pytest.mark.parametrize(
+    "text", ["name,email\n", "name,email", "\ufeffname,email\r\n,\r\n\r\n  ,  \r\n"]
+)
+def test_a_file_with_only_its_header_is_refused_and_nothing_is_written(client, text):
+    assert refused_upload(client, text) == (
+        "The file has a header row but no contacts below it. Nothing was imported."
+    )
+    assert ContactImport.objects.count() == 0
+
+
 def test_semicolon_separated_file_with_a_byte_order_mark_imports(client):
     upload(client, "\ufeffFirst Name;Last Name;Mobile\nAna;Adeyemi;+1 650 555 0101\n")
     plan = client.get(f"/contacts/import/{ContactImport.objects.get().pk}/").context["plan"]
@@ -359,10 +497,11 @@ def test_export_with_several_numbers_per_contact_imports_back_unchanged(client):
     assert (Contact.objects.count(), ContactPhone.objects.count()) == (3, 9)
 
 
-def test_outlook_style_headers_are_read():
+def test_outlook_style_headers_are_read(alex):
     header = "First Name,Last Name,E-mail Address,E-mail 2 Address,Job Title,Business Fax"
     plan = import_plan(
-        data=f"{header}\nAna,Adeyemi,ana@example.com,a2@example.com,CFO,+1 650 555 0109\n".encode()
+        data=f"{header}\nAna,Adeyemi,ana@example.com,a2@example.com,CFO,+1 650 555 0109\n".encode(),
+        by=alex,
     )
     assert plan.ignored_columns == []
     values = plan.rows[0].values

@@ -1,9 +1,11 @@
+import re
 from datetime import UTC, datetime
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
-from crm.matching import contact_match_number, match_statements
+from crm.matching import MATCH_LIMIT, NumberMatch, contact_match_number, match_statements
 from crm.models import Contact
 from crm.services import call_log_upsert, contacts_bump_activity
 from tests.factories import agent, call_record, contact
@@ -186,3 +188,103 @@ def test_anonymous_caller_never_matches_a_contact(anonymous):
     # and their calls are no one's, on any timeline
     call = call_log_upsert(record=call_record(rc_id="A1", remote=anonymous))
     assert (call.contact, call.remote_tail) == (None, "")
+
+
+def match_queries(number: str) -> tuple[NumberMatch, list[str]]:
+    """Match a number, reading every field of what it found; the statements it ran."""
+    with CaptureQueriesContext(connection) as queries:
+        match = contact_match_number(number=number)
+        for found in match.contacts:
+            str(found.company.name if found.company else "")
+        if match.internal_user:
+            str(match.internal_user.username)
+    return match, [query["sql"] for query in queries.captured_queries]
+
+
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "unprepared"])
+def test_each_match_runs_one_statement_per_step_it_takes(settings, prepared):
+    # given contacts with companies, one stored with its country and one without, and a colleague
+    settings.DB_PREPARED_STATEMENTS = prepared
+    contact(first_name="Exact", company="Initech", phones=["+1 650 555 0100"])
+    contact(first_name="London", company="Globex", phones=["(207) 946-0958"])
+    agent(extension_number="101")
+    exact, fallback = match_statements().exact, match_statements().last_digits
+
+    # when numbers are matched, then each step taken is one statement, its contacts complete
+    match, sql = match_queries("+16505550100")
+    assert (match.method, len(sql)) == ("e164", 1)
+    assert sql[0].startswith(exact.split(" WHERE ")[0])
+    assert "WHERE p.e164 = '+16505550100'" in sql[0]
+    match, sql = match_queries("+44 20 7946 0958")
+    assert (match.method, len(sql)) == ("last_digits", 2)
+    assert "WHERE p.e164 = '+442079460958'" in sql[0]
+    assert "WHERE p.country_assumed AND p.tail = '9460958'" in sql[1]
+    match, sql = match_queries("946-0958")  # no area code: no E.164 form to look up
+    assert (match.method, len(sql)) == ("last_digits", 1)
+    assert fallback.split(" WHERE ")[0] == exact.split(" WHERE ")[0]
+    match, sql = match_queries("+1 212 555 0123")
+    assert (match.method, len(sql)) == ("none", 2)
+    match, sql = match_queries("101")
+    assert (match.method, len(sql)) == ("extension", 1)
+    assert '"crm_user"."extension_number" = \'101\'' in sql[0]
+    match, sql = match_queries("anonymous")
+    assert (match.method, sql) == ("none", [])
+
+
+def prepared_statement(sql: str) -> tuple[str, int, datetime] | None:
+    """This session's prepared statement for `sql`: its name, how many times it was executed,
+    when it was prepared."""
+    placeholders = iter(range(1, 10))
+    server_text = re.sub(r"%s|%%", lambda m: f"${next(placeholders)}" if m[0] == "%s" else "%", sql)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT name, generic_plans + custom_plans, prepare_time "
+            "FROM pg_prepared_statements WHERE statement = %s",
+            [server_text],
+        )
+        rows = cursor.fetchall()
+    assert len(rows) <= 1
+    return rows[0] if rows else None
+
+
+def test_matching_statements_are_prepared_on_the_connection_and_reused():
+    if connection.vendor != "postgresql":
+        pytest.skip("server-side prepared statements are PostgreSQL's")
+    # given a contact with a UK number stored without its country code
+    london = contact(phones=["(207) 946-0958"])
+    # when its real caller ID runs both statements
+    assert [c.pk for c in contact_match_number(number="+44 20 7946 0958").contacts] == [london.pk]
+    # then each is a prepared statement of this connection
+    exact = prepared_statement(match_statements().exact)
+    fallback = prepared_statement(match_statements().last_digits)
+    assert exact is not None
+    assert fallback is not None
+    # and the next match executes the same statements again, not new ones
+    assert [c.pk for c in contact_match_number(number="+442079460958").contacts] == [london.pk]
+    assert prepared_statement(match_statements().exact) == (exact[0], exact[1] + 1, exact[2])
+    assert prepared_statement(match_statements().last_digits) == (
+        fallback[0],
+        fallback[1] + 1,
+        fallback[2],
+    )
+
+
+def test_a_number_shared_by_more_contacts_than_the_limit_loads_only_the_limit():
+    # given more contacts on one switchboard number than a match returns
+    for i in range(MATCH_LIMIT + 5):
+        contact(first_name=f"Desk{i}", phones=["+1 650 555 0100"])
+    Contact.objects.update(last_activity_at=datetime(2026, 3, 1, tzinfo=UTC))
+    latest = sorted(Contact.objects.values_list("pk", flat=True), reverse=True)[:MATCH_LIMIT]
+    rows_read: list[int] = []
+
+    def count_rows(execute, sql, params, many, context):
+        result = execute(sql, params, many, context)
+        rows_read.append(context["cursor"].rowcount)
+        return result
+
+    # when the number calls
+    with connection.execute_wrapper(count_rows):
+        match = contact_match_number(number="+16505550100")
+    # then exactly the limit comes back, the most recent first, and the database sent no more
+    assert [c.pk for c in match.contacts] == latest
+    assert rows_read == [MATCH_LIMIT]

@@ -3,14 +3,15 @@
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template import Context, Template
 from django.test import Client
 
-from crm.models import CallLog, Company, Contact, Disposition, MessageLog
+from crm.models import CallLog, Company, Contact, ContactImport, Disposition, MessageLog, Note
 from crm.records import Recording
 from crm.roles import is_supervisor, sees_all_logs
 from crm.selectors import call_logs_visible_to, message_logs_visible_to, recordings_visible_to
-from crm.services import call_log_upsert, message_log_upsert
+from crm.services import call_log_upsert, message_log_upsert, note_create
 from tests.factories import (
     UserFactory,
     agent,
@@ -156,7 +157,7 @@ def test_admins_see_every_agents_logs_on_the_pages(world, admin):
         assert ada_client.get(f"/messages/{message.pk}/").status_code == 200
     assert ada_client.get(f"/calls/{world['calls']['blake'].pk}/recording/").status_code == 200
     timeline = ada_client.get(f"/contacts/{world['casey'].pk}/").context["timeline"]
-    assert len(timeline.entries) == 5
+    assert len(timeline.entries) == 6  # the five calls and messages, and Casey's creation
     # yet being an admin does not make them a supervisor
     assert (sees_all_logs(ada), is_supervisor(ada)) == (True, False)
 
@@ -279,12 +280,15 @@ def test_contact_timeline_shows_an_agent_only_their_calls_and_messages(world):
     sam_page = client_for(world["sam"]).get(f"/contacts/{casey.pk}/")
     alex_items = [e.item for e in alex_page.context["timeline"].entries]
     sam_items = [e.item for e in sam_page.context["timeline"].entries]
+    created = casey.change_log.get()
     assert alex_items == [
+        created,
         world["messages"]["alex"],
         world["calls"]["alex"],
         world["calls"]["alex_plain"],
     ]
     assert sam_items == [
+        created,
         world["messages"]["blake"],
         world["calls"]["blake"],
         world["messages"]["alex"],
@@ -339,3 +343,109 @@ def test_last_activity_shown_to_an_agent_never_reveals_another_agents_call():
     # and Alex's contact page shows his own call as the last activity
     alex_page = client_for(alex).get(f"/contacts/{dana.pk}/")
     assert alex_page.context["last_activity"] == T0
+
+
+def test_an_agent_cannot_delete_a_company(world):
+    # given a company with a contact
+    dana = contact(first_name="Dana", company="Initech")
+    company = dana.company
+    # when an agent posts its deletion
+    response = client_for(world["alex"]).post(f"/companies/{company.pk}/delete/")
+    # then it is refused and nothing changed
+    assert response.status_code == 403
+    assert Company.objects.filter(pk=company.pk, name="Initech").exists()
+    dana.refresh_from_db()
+    assert dana.company_id == company.pk
+    assert list(dana.change_log.values_list("action", flat=True)) == ["created"]
+
+
+def test_an_agent_cannot_discard_or_apply_another_users_import(world):
+    # given Blake's previewed import
+    blake = client_for(world["blake"])
+    blake.post(
+        "/contacts/import/",
+        {"file": SimpleUploadedFile("leads.csv", b"name\nDana Diaz\n", "text/csv")},
+    )
+    contact_import = ContactImport.objects.get()
+    # when Alex tries to discard it, or apply it, then both are refused (it is not his to see)
+    alex = client_for(world["alex"])
+    assert alex.post(f"/contacts/import/{contact_import.pk}/discard/").status_code == 404
+    assert alex.post(f"/contacts/import/{contact_import.pk}/apply/").status_code == 404
+    # and nothing changed: Blake can still apply it
+    contact_import.refresh_from_db()
+    assert (contact_import.status, contact_import.applied_at) == ("previewed", None)
+    assert not Contact.objects.filter(first_name="Dana").exists()
+    blake.post(f"/contacts/import/{contact_import.pk}/apply/")
+    assert Contact.objects.filter(first_name="Dana").count() == 1
+
+
+def test_an_agent_pages_a_timeline_without_ever_seeing_another_agents_logs(world):
+    # given a contact both agents called and texted, often at the same instants, with notes
+    alex, blake = world["alex"], world["blake"]
+    dana = contact(first_name="Dana", phones=["+1 415 555 0123"])
+    t0 = datetime(2026, 3, 1, tzinfo=UTC)
+    theirs: set = set()
+    for i in range(20):
+        at = t0 + timedelta(hours=i)
+        call_log_upsert(
+            record=call_record(rc_id=f"A{i}", agent=alex, remote="+14155550123", start_time=at)
+        )
+        theirs.add(
+            call_log_upsert(
+                record=call_record(rc_id=f"B{i}", agent=blake, remote="+14155550123", start_time=at)
+            )
+        )
+    for i in range(15):
+        at = t0 + timedelta(hours=2 * i)
+        message_log_upsert(
+            record=message_record(
+                rc_id=f"MA{i}", agent=alex, remote="+14155550123", creation_time=at
+            )
+        )
+        theirs.add(
+            message_log_upsert(
+                record=message_record(
+                    rc_id=f"MB{i}",
+                    agent=blake,
+                    remote="+14155550123",
+                    subject="Blake's own",
+                    creation_time=at + timedelta(minutes=30),
+                )
+            )
+        )
+    for i, author in enumerate([alex, blake, alex, blake, alex]):
+        note = note_create(contact=dana, author=author, body=f"note {i}")
+        Note.objects.filter(pk=note.pk).update(created_at=t0 + timedelta(hours=3 * i))
+    rank = {"call": 3, "message": 2, "note": 1, "change": 0}
+    expected = sorted(
+        [("call", c.start_time, c.pk) for c in CallLog.objects.filter(agent=alex, contact=dana)]
+        + [
+            ("message", m.creation_time, m.pk)
+            for m in MessageLog.objects.filter(agent=alex, contact=dana)
+        ]
+        + [("note", n.created_at, n.pk) for n in dana.notes.all()]
+        + [("change", c.at, c.pk) for c in dana.change_log.all()],
+        key=lambda e: (e[1], rank[e[0]], e[2]),
+        reverse=True,
+    )
+    assert len(expected) == 41
+
+    # when Alex reads the timeline page after page, along the cursor
+    alex_client = client_for(alex)
+    pages, cursor = [], None
+    while True:
+        response = alex_client.get(
+            f"/contacts/{dana.pk}/timeline/", {"cursor": cursor} if cursor else {}
+        )
+        assert response.status_code == 200
+        assert "Blake&#x27;s own" not in response.content.decode()
+        page = response.context["timeline"]
+        pages.append([(e.kind, e.at, e.item.pk) for e in page.entries])
+        assert theirs.isdisjoint(e.item for e in page.entries)
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+
+    # then the pages are full but the last, and together every entry he may see, once, in order
+    assert [len(p) for p in pages] == [25, 16]
+    assert [entry for p in pages for entry in p] == expected

@@ -60,6 +60,7 @@ def test_contact_with_an_invalid_number_is_not_created():
         contact_create(
             data=ContactData(first_name="Casey"),
             phones=[PhoneInput("+1 650 555 0100"), PhoneInput("12", "work")],
+            by=None,
         )
     assert refused.value.messages == ["'12' is too short to be a phone number"]
     assert Contact.objects.count() == 0
@@ -71,6 +72,7 @@ def test_same_number_twice_in_two_formats_is_refused():
         contact_create(
             data=ContactData(first_name="Casey"),
             phones=[PhoneInput("+1 650 555 0100"), PhoneInput("(650) 555-0100", "work")],
+            by=None,
         )
     assert refused.value.messages == ["'(650) 555-0100' is listed twice (+1 650-555-0100)"]
     assert Contact.objects.count() == 0

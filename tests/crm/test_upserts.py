@@ -180,6 +180,7 @@ def test_adding_a_number_links_its_calls_and_moves_activity_up_to_the_latest():
         contact=casey,
         data=ContactData(first_name="Casey", last_name="Caller"),
         phones=[PhoneInput("+1 415 555 0199"), PhoneInput("650-555-0100", "work")],
+        by=None,
     )
     # then both are linked, and last activity is the later of the two (the message)
     assert list(CallLog.objects.values_list("contact", flat=True)) == [casey.pk]

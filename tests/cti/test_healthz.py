@@ -3,7 +3,11 @@ import time
 
 import pytest
 import requests
+from django.conf import settings
+from django.core.cache import cache
 
+from cti.health import BEAT_HEARTBEAT_KEY
+from cti.tasks import beat_heartbeat
 from tests.conftest import LOG_DIR
 from tests.support.processes import start_daphne
 
@@ -146,3 +150,52 @@ def test_healthz_answers_plain_http_probes_when_https_is_enforced(client, settin
     assert response.status_code in (200, 503)
     assert response.json()["status"] in ("ok", "down")
     assert client.get("/login/").status_code == 301
+
+
+@pytest.fixture
+def no_heartbeat():
+    cache.delete(BEAT_HEARTBEAT_KEY)
+    yield
+    cache.delete(BEAT_HEARTBEAT_KEY)
+
+
+def beat_check(asgi_server: str) -> tuple[int, dict]:
+    response = requests.get(f"{asgi_server}/healthz", timeout=15)
+    return response.status_code, response.json()["checks"]["celery_beat"]
+
+
+def test_beat_is_reported_ok_once_its_heartbeat_task_has_run(
+    asgi_server, celery_worker, no_heartbeat
+):
+    # given beat has not ticked yet
+    status, beat = beat_check(asgi_server)
+    assert (status, beat["status"], beat["detail"]) == (
+        200,
+        "down",
+        "RuntimeError: no heartbeat from celery beat yet",
+    )
+    # when the heartbeat task beat schedules runs on a worker
+    beat_heartbeat.delay()
+    deadline = time.monotonic() + 15
+    while cache.get(BEAT_HEARTBEAT_KEY) is None:
+        assert time.monotonic() < deadline, "the worker never ran the heartbeat"
+        time.sleep(0.1)
+    # then beat is ok, heard from moments ago
+    status, beat = beat_check(asgi_server)
+    assert (status, beat["status"], beat["required"]) == (200, "ok", False)
+    assert beat["detail"] in ("last heartbeat 0s ago", "last heartbeat 1s ago")
+
+
+def test_a_stale_beat_heartbeat_is_reported_down_without_failing_the_check(
+    asgi_server, no_heartbeat
+):
+    # given beat's last heartbeat is ten minutes old (beat stopped; it ticks every 30 s)
+    assert settings.CELERY_BEAT_SCHEDULE["beat-heartbeat"]["schedule"] == 30.0
+    cache.set(BEAT_HEARTBEAT_KEY, time.time() - 600, timeout=600)
+    # then /healthz says so, and stays 200: beat is reported, not required
+    status, beat = beat_check(asgi_server)
+    assert (status, beat["status"], beat["required"]) == (200, "down", False)
+    assert beat["detail"] in (
+        "RuntimeError: last heartbeat 600s ago",
+        "RuntimeError: last heartbeat 601s ago",
+    )

@@ -1,12 +1,14 @@
 import asyncio
+import contextlib
 import json
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
+from django.db import transaction
 from django.test import Client
 
-from cti.events import publish, user_group
+from cti.events import publish, publish_on_commit, user_group
 from tests.factories import agent
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -131,3 +133,25 @@ async def test_signing_out_closes_that_sessions_sockets(asgi_server):
         event = {"type": "notice", "level": "info", "code": "still", "message": "Here"}
         await sync_to_async(publish)(groups=[user_group(user.pk)], event=event)
         assert json.loads(await asyncio.wait_for(other_socket.recv(), 5)) == event
+
+
+async def test_an_event_of_a_rolled_back_transaction_is_never_published(asgi_server):
+    # given a signed-in agent with an open socket
+    user = await sync_to_async(agent)()
+    cookie = await sync_to_async(session_cookie)(user)
+    rolled_back = {"type": "notice", "level": "info", "code": "never", "message": "Rolled back"}
+    committed = {"type": "notice", "level": "info", "code": "after", "message": "Committed"}
+    async with await connect(asgi_server, cookie) as socket:
+        # when a transaction publishes on commit and then fails, and a later one commits
+        def fail_then_commit() -> None:
+            with contextlib.suppress(RuntimeError), transaction.atomic():
+                publish_on_commit(groups=[user_group(user.pk)], event=rolled_back)
+                raise RuntimeError("the write failed")
+            with transaction.atomic():
+                publish_on_commit(groups=[user_group(user.pk)], event=committed)
+
+        await sync_to_async(fail_then_commit)()
+        # then only the committed event arrives: the rolled-back one was never sent
+        assert json.loads(await asyncio.wait_for(socket.recv(), 5)) == committed
+        with pytest.raises(TimeoutError):
+            await asyncio.wait_for(socket.recv(), 0.5)

@@ -56,10 +56,12 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
     expect(page.locator(".phone-check")).to_contain_text("+1 650-555-0142")
     page.get_by_role("button", name="Create contact").click()
 
-    # then their page shows the earlier call and text on the timeline
+    # then their page shows its creation, and the earlier call and text, on the timeline
     expect(page.get_by_role("heading", name="Casey Caller")).to_be_visible()
     timeline = page.locator("#timeline")
-    expect(timeline.locator(".tl-item")).to_have_count(2)
+    expect(timeline.locator(".tl-item")).to_have_count(3)
+    expect(timeline.locator(".tl-item").first).to_contain_text("Contact created")
+    expect(timeline.locator(".tl-item").first).to_contain_text("Phone: +1 650-555-0142 (Mobile)")
 
     # when they search the contact list with the number in another format
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Contacts").click()
@@ -86,17 +88,18 @@ def test_agent_creates_a_contact_finds_it_by_another_number_format_and_sees_its_
     note.fill("Wants 40 seats; send the quote by Friday.")
     note.press("Control+Enter")
 
-    # then the timeline shows the note, the text and the call, newest first, with their facts
+    # then the timeline shows the note, the creation, the text and the call, newest first
     items = page.locator("#timeline .tl-item")
-    expect(items).to_have_count(3)
+    expect(items).to_have_count(4)
     expect(items.nth(0)).to_contain_text("Note")
     expect(items.nth(0)).to_contain_text("Wants 40 seats; send the quote by Friday.")
     expect(items.nth(0)).to_contain_text("Alex")
-    expect(items.nth(1)).to_contain_text("SMS received")
-    expect(items.nth(1)).to_contain_text("Can we talk Thursday?")
-    expect(items.nth(2)).to_contain_text("Inbound call")
-    expect(items.nth(2)).to_contain_text("Accepted")
-    expect(items.nth(2)).to_contain_text("3:05")
+    expect(items.nth(1)).to_contain_text("Contact created")
+    expect(items.nth(2)).to_contain_text("SMS received")
+    expect(items.nth(2)).to_contain_text("Can we talk Thursday?")
+    expect(items.nth(3)).to_contain_text("Inbound call")
+    expect(items.nth(3)).to_contain_text("Accepted")
+    expect(items.nth(3)).to_contain_text("3:05")
     expect(note).to_have_value("")
     expect(note).to_be_focused()
 
@@ -135,7 +138,7 @@ def test_an_empty_note_is_refused_with_a_message_in_place(asgi_server, page):
     # and when they write something, it is saved and the message goes
     note.fill("Called back, no answer.")
     page.get_by_role("button", name="Add note").click()
-    expect(page.locator("#timeline .tl-item")).to_have_count(1)
+    expect(page.locator("#timeline .tl-item[data-kind=note]")).to_have_count(1)
     expect(page.get_by_role("alert")).to_have_count(0)
     assert errors == []
 

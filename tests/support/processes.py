@@ -109,7 +109,7 @@ def start_daphne(log_dir: Path, **env_overrides: str) -> tuple[ServerProcess, st
         [
             sys.executable,
             "-m",
-            "daphne",
+            "cti.serve",
             "-b",
             "127.0.0.1",
             "-p",

@@ -185,6 +185,29 @@ def test_getting_the_login_url_only_offers_a_button(ringcentral, client):
     assert ringcentral.requests(path_prefix="/restapi/oauth") == []
 
 
+@pytest.mark.parametrize("method", ["OPTIONS", "TRACE", "HEAD", "PUT", "PATCH", "DELETE"])
+def test_sign_in_start_answers_only_get_and_post(ringcentral, client, method):
+    # when the sign-in start is asked with another method (OPTIONS and TRACE skip the CSRF check)
+    response = client.generic(method, "/accounts/ringcentral/login/")
+    # then it is refused, with no redirect to RingCentral and no sign-in begun
+    assert response.status_code == 405
+    assert response["Allow"] == "GET, POST"
+    assert "Location" not in response
+    assert STATES_SESSION_KEY not in client.session
+    assert ringcentral.requests(path_prefix="/restapi/oauth") == []
+
+
+@pytest.mark.parametrize("method", ["POST", "OPTIONS", "TRACE", "HEAD", "PUT", "DELETE"])
+def test_sign_in_callback_answers_only_get(ringcentral, client, method):
+    callback = authorize_at_sandbox(ringcentral, start_sign_in(client), ringcentral.user("101"))
+    parts = urlsplit(callback)
+    response = client.generic(method, f"{parts.path}?{parts.query}")
+    assert response.status_code == 405
+    assert response["Allow"] == "GET"
+    assert ringcentral.requests(grant_type="authorization_code") == []
+    assert "_auth_user_id" not in client.session
+
+
 def test_state_from_another_browser_is_refused_and_nothing_is_stored(ringcentral):
     # given a sign-in started in one browser and completed at RingCentral
     users_before = User.objects.count()

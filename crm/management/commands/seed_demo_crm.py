@@ -291,6 +291,7 @@ class Command(BaseCommand):
                     status=status,
                 ),
                 phones=_distinct(phones),
+                by=None,
             )
             created += 1
             for text, hours in zip(note_texts, ages, strict=True):
