@@ -1,8 +1,14 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -45,14 +51,19 @@ class UserAdmin(BaseUserAdmin):
     )
     list_filter = ("groups", "is_staff", "is_active")
     search_fields = ("username", "first_name", "last_name", "email", "extension_number")
-    fieldsets = (*BaseUserAdmin.fieldsets, ("RingCentral", {"fields": ("extension_number",)}))
+    fieldsets = (
+        *(BaseUserAdmin.fieldsets or ()),
+        ("RingCentral", {"fields": ("extension_number",)}),
+    )
 
 
 class SaveEditedFieldsOnly:
     """Save only what the admin form edits: a full save would write back denormalised columns
     (last activity) read before a concurrent call or message moved them."""
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
+    ) -> None:
         if change:
             obj.save(update_fields=[*form.changed_data, "updated_at"])
         else:
@@ -72,12 +83,13 @@ class PhoneAdminForm(forms.ModelForm):
             self.derived = phone_row_values(raw=raw)
         except InvalidPhoneNumber as exc:
             raise forms.ValidationError(f"'{raw}' {exc}") from exc
-        return self.derived["raw"]
+        return str(self.derived["raw"])
 
-    def save(self, commit=True):
+    def save(self, commit: bool = True) -> ContactPhone:
         for name, value in getattr(self, "derived", {}).items():
             setattr(self.instance, name, value)
-        return super().save(commit)
+        phone: ContactPhone = super().save(commit)
+        return phone
 
 
 class ContactPhoneInline(admin.TabularInline):
@@ -103,14 +115,19 @@ class CompanyAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
     readonly_fields = ("last_activity_at", "created_at", "updated_at")
     ordering = ("name",)
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(contact_count=Count("contacts"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Company]:
+        rows: QuerySet[Company] = (
+            super().get_queryset(request).annotate(contact_count=Count("contacts"))
+        )
+        return rows
 
     @admin.display(ordering="contact_count", description="Contacts")
-    def contact_count(self, obj) -> int:
-        return obj.contact_count
+    def contact_count(self, obj: Any) -> int:  # a Company annotated by get_queryset
+        return int(obj.contact_count)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Company, form: ModelForm[Any], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         company_refresh_derived(company=obj)
 
@@ -158,11 +175,11 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
     inlines = (ContactPhoneInline, NoteInline)
     date_hierarchy = "created_at"
 
-    def get_queryset(self, request):
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Contact]:
         return super().get_queryset(request).prefetch_related("phones")
 
     @admin.display(description="Phone")
-    def primary_phone(self, obj) -> str:
+    def primary_phone(self, obj: Contact) -> str:
         phones = list(obj.phones.all())
         return phones[0].e164 if phones else "—"
 
@@ -267,22 +284,27 @@ class DispositionAdmin(admin.ModelAdmin):
     list_filter = ("is_active",)
     search_fields = ("name", "description")
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).annotate(call_count=Count("calls"))
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Disposition]:
+        rows: QuerySet[Disposition] = (
+            super().get_queryset(request).annotate(call_count=Count("calls"))
+        )
+        return rows
 
     @admin.display(ordering="call_count", description="Calls")
-    def call_count(self, obj) -> int:
-        return obj.call_count
+    def call_count(self, obj: Any) -> int:  # a Disposition annotated by get_queryset
+        return int(obj.call_count)
 
 
 class HasRecordingFilter(admin.SimpleListFilter):
     title = "recording"
     parameter_name = "recording"
 
-    def lookups(self, request, model_admin):
+    def lookups(
+        self, request: HttpRequest, model_admin: admin.ModelAdmin[Any]
+    ) -> tuple[tuple[str, str], ...]:
         return (("yes", "With recording"), ("no", "Without recording"))
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[CallLog]) -> QuerySet[CallLog]:
         if self.value() == "yes":
             return queryset.exclude(recording_id="")
         if self.value() == "no":
@@ -358,10 +380,10 @@ class CallLogAdmin(admin.ModelAdmin):
     )
 
     @admin.display(boolean=True, description="Recording")
-    def has_recording(self, obj) -> bool:
+    def has_recording(self, obj: CallLog) -> bool:
         return obj.has_recording
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -418,7 +440,7 @@ class MessageLogAdmin(admin.ModelAdmin):
         ("Stored", {"fields": ("created_at", "updated_at")}),
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
 
@@ -432,7 +454,7 @@ class NoteAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
 
     @admin.display(description="Note")
-    def excerpt(self, obj) -> str:
+    def excerpt(self, obj: Note) -> str:
         return obj.body[:80]
 
 
@@ -451,5 +473,5 @@ class ContactImportAdmin(admin.ModelAdmin):
         "applied_at",
     )
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -13,12 +13,13 @@ import logging
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import QuerySet
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -94,7 +95,7 @@ class PlannedRow:
     reason: str = ""
     contact_id: int | None = None
     contact_name: str = ""
-    values: dict = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=dict)
 
     @property
     def name(self) -> str:
@@ -243,9 +244,11 @@ def _status_value(text: str) -> str | None:
     return None
 
 
-def _parse_row(row: list[str], mapping: dict[str, int], owners: dict[str, User]) -> dict:
+def _parse_row(row: list[str], mapping: dict[str, int], owners: dict[str, User]) -> dict[str, Any]:
     """The row's values, normalised. Raises ValueError with the reason it cannot be imported."""
-    values = {key: _cell(row, mapping, key) for key in COLUMNS if key not in PHONE_COLUMNS}
+    values: dict[str, Any] = {
+        key: _cell(row, mapping, key) for key in COLUMNS if key not in PHONE_COLUMNS
+    }
     if not (values["first_name"] or values["last_name"]) and values["name"]:
         first, _, last = values["name"].rpartition(" ")
         values["first_name"], values["last_name"] = (first, last) if first else (last, "")
@@ -292,7 +295,7 @@ def _parse_row(row: list[str], mapping: dict[str, int], owners: dict[str, User])
     return values
 
 
-def _as_written(row: list[str], mapping: dict[str, int]) -> dict:
+def _as_written(row: list[str], mapping: dict[str, int]) -> dict[str, Any]:
     """What a refused row says, unchecked, so the preview shows whose row it is."""
     first, last = _cell(row, mapping, "first_name"), _cell(row, mapping, "last_name")
     if not (first or last):
@@ -347,7 +350,7 @@ def import_plan(*, data: bytes, by: User) -> ImportPlan:
     header, rows = read_csv(data)
     mapping, ignored = _map_header(header)
     owners = _owners()
-    parsed: list[tuple[int, dict | str]] = []
+    parsed: list[tuple[int, dict[str, Any] | tuple[str, dict[str, Any]]]] = []
     for line, row in rows:
         if not any(cell.strip() for cell in row):
             continue
@@ -400,7 +403,7 @@ def _refuse_owner_changes(planned: list[PlannedRow], *, by: User) -> None:
     """Refuse the rows whose owner `by` may not give (the owners of the contacts they update are
     read in one query)."""
     with_owner = [r for r in planned if r.action != "refuse" and r.values["owner_id"]]
-    stored = dict(
+    stored: dict[int | None, int | None] = dict(
         Contact.objects.filter(
             pk__in={r.contact_id for r in with_owner if r.action == "update"}
         ).values_list("pk", "owner_id")
@@ -418,6 +421,7 @@ def _refuse_owner_changes(planned: list[PlannedRow], *, by: User) -> None:
 
 def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
     email = values["email"].lower()
+    target: int | None
     if email and email in by_email:
         matches = by_email[email]
         if len(matches) > 1:
@@ -492,7 +496,7 @@ def contact_import_claim(*, contact_import: ContactImport) -> None:
     contact_import.result = {}
 
 
-def contact_import_apply(*, contact_import: ContactImport) -> dict:
+def contact_import_apply(*, contact_import: ContactImport) -> dict[str, Any]:
     """Claim the import and apply its plan now (see contact_import_run)."""
     contact_import_claim(contact_import=contact_import)
     try:
@@ -500,15 +504,8 @@ def contact_import_apply(*, contact_import: ContactImport) -> dict:
     except Exception as exc:  # recorded on the import by contact_import_run
         raise ImportNotApplicable(f"The import failed and nothing was changed: {exc}") from exc
     contact_import.refresh_from_db()
-    return contact_import.result
-
-
-def contact_import_apply_later(*, contact_import: ContactImport) -> None:
-    """Claim the import and have a worker apply it once this transaction commits."""
-    from crm.tasks import apply_contact_import
-
-    contact_import_claim(contact_import=contact_import)
-    transaction.on_commit(lambda: apply_contact_import.delay(contact_import.pk))
+    result: dict[str, Any] = contact_import.result
+    return result
 
 
 def rows_to_apply(plan: ImportPlan) -> int:
@@ -517,7 +514,8 @@ def rows_to_apply(plan: ImportPlan) -> int:
 
 def contact_import_progress(*, import_id: int) -> int | None:
     """Rows done so far by the import being applied, or None before it starts."""
-    return cache.get(_progress_key(import_id))
+    done: int | None = cache.get(_progress_key(import_id))
+    return done
 
 
 def _progress_key(import_id: int) -> str:
@@ -559,7 +557,7 @@ def contact_import_run(*, import_id: int) -> None:
         cache.delete(_progress_key(import_id))
 
 
-def _apply_plan(contact_import: ContactImport) -> dict:
+def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
     plan = stored_plan(contact_import)
     importer = contact_import.created_by
     owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
@@ -637,7 +635,7 @@ def contact_import_discard(*, contact_import: ContactImport) -> bool:
     )
 
 
-def imports_visible_to(*, user: User):
+def imports_visible_to(*, user: User) -> QuerySet[ContactImport]:
     """An import's plan shows contact data from a file; only whoever uploaded it sees it."""
     if not user.is_authenticated:
         return ContactImport.objects.none()

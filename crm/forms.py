@@ -1,11 +1,15 @@
 """Forms validate what people type; services do the writing."""
 
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.forms import formset_factory
+from django.http import QueryDict
 
 from crm.ids import MAX_ID
 from crm.models import Company, Contact, ContactPhone, Direction, Disposition, MessageLog, User
@@ -41,7 +45,7 @@ def add_service_errors(form: forms.Form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
-def _users():
+def _users() -> QuerySet[User]:
     return User.objects.filter(is_active=True).order_by("first_name", "last_name", "username")
 
 
@@ -76,13 +80,14 @@ class ContactForm(forms.Form):
             data = data.copy()
             data["owner"] = kept_owner.pk if kept_owner else ""
         super().__init__(data, **kwargs)
-        self.fields["owner"].queryset = _users()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _users()
         if not owner_editable:
             self.fields["owner"].widget.attrs["disabled"] = True
             self.fields["owner"].help_text = "Only a supervisor can change the owner."
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         if not (cleaned.get("first_name", "").strip() or cleaned.get("last_name", "").strip()):
             self.add_error("first_name", "Enter a first or last name.")
         return cleaned
@@ -136,7 +141,7 @@ class PhoneForm(forms.Form):
 
 
 class BasePhoneFormSet(forms.BaseFormSet):
-    def clean(self):
+    def clean(self) -> None:
         if any(self.errors):
             return
         seen: dict[str, int] = {}
@@ -158,12 +163,17 @@ class BasePhoneFormSet(forms.BaseFormSet):
         ]
 
 
-PhoneFormSet = formset_factory(
-    PhoneForm, formset=BasePhoneFormSet, extra=0, max_num=MAX_PHONES, validate_max=True
+PhoneFormSet = cast(
+    type[BasePhoneFormSet],
+    formset_factory(
+        PhoneForm, formset=BasePhoneFormSet, extra=0, max_num=MAX_PHONES, validate_max=True
+    ),
 )
 
 
-def phone_formset(*, data=None, contact: Contact | None = None) -> BasePhoneFormSet:
+def phone_formset(
+    *, data: QueryDict | None = None, contact: Contact | None = None
+) -> BasePhoneFormSet:
     if data is not None:
         return PhoneFormSet(data, prefix="phones")
     initial = [{"raw": p.raw, "kind": p.kind} for p in contact.phones.all()] if contact else []
@@ -198,9 +208,11 @@ class CallOutcomeForm(forms.Form):
     )
     notes = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), required=False)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["disposition"].queryset = Disposition.objects.filter(is_active=True)
+        cast(
+            forms.ModelChoiceField, self.fields["disposition"]
+        ).queryset = Disposition.objects.filter(is_active=True)
 
 
 class ContactFilterForm(forms.Form):
@@ -220,9 +232,9 @@ class ContactFilterForm(forms.Form):
         required=False, widget=forms.HiddenInput, min_value=1, max_value=MAX_ID
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = _users()
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _users()
 
     def filters(self) -> ContactFilters:
         self.is_valid()
@@ -273,15 +285,16 @@ class LogFilterForm(forms.Form):
     )
     agent = UserChoiceField(queryset=_users(), required=False, empty_label="Every agent")
 
-    def __init__(self, *args, show_agent: bool = False, **kwargs):
+    def __init__(self, *args: Any, show_agent: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if show_agent:
-            self.fields["agent"].queryset = _users()
+            cast(forms.ModelChoiceField, self.fields["agent"]).queryset = _users()
         else:
             del self.fields["agent"]
 
-    def clean(self):
-        cleaned = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        cleaned = self.cleaned_data
         start, end = cleaned.get("date_from"), cleaned.get("date_to")
         if start and end and start > end:
             self.add_error(
@@ -351,4 +364,4 @@ class ImportUploadForm(forms.Form):
             )
         if not upload.name.lower().endswith(".csv"):
             raise ValidationError("Upload a .csv file (in a spreadsheet: File → Save as → CSV).")
-        return upload
+        return cast(UploadedFile, upload)

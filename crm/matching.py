@@ -12,17 +12,19 @@ are plain statements. Either way they run in Django's cursor wrapper, so they ar
 log and pass its execute wrappers like every other query.
 """
 
+from __future__ import annotations
+
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import psycopg
 from django.conf import settings
 from django.db import connection
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
-from django.db.models import Exists, Field, OuterRef, Q
+from django.db.models import Exists, Field, Model, OuterRef, Q
 
 from crm.models import Company, Contact, ContactPhone, User
 from crm.phones import TAIL_DIGITS, IncomingNumber, incoming_number
@@ -109,17 +111,20 @@ def logs_matching_phones_q(*, phones: Iterable[ContactPhone]) -> Q:
             )
     if fallback:
         exact_exists = Exists(ContactPhone.objects.filter(e164=OuterRef("remote_e164")))
-        q |= fallback & ~exact_exists
+        q |= fallback & Q(~exact_exists)
     return q
+
+
+_M = TypeVar("_M", bound=Model)
 
 
 @dataclass(frozen=True)
 class _Statements:
     exact: str
     last_digits: str
-    contact_fields: tuple[Field, ...]
-    company_fields: tuple[Field, ...]
-    converters: dict[Field, list]
+    contact_fields: tuple[Field[Any, Any], ...]
+    company_fields: tuple[Field[Any, Any], ...]
+    converters: dict[Field[Any, Any], list[Callable[..., Any]]]
 
 
 @cache
@@ -201,7 +206,7 @@ def _fetch(sql: str, params: list[str]) -> list[tuple]:
         wrapped = (
             _PreparedDebugWrapper(cursor, connection)
             if connection.queries_logged
-            else connection.make_cursor(cursor)
+            else connection.make_cursor(cursor)  # type: ignore[arg-type]  # any DB-API cursor
         )
     else:
         wrapped = connection.cursor()
@@ -210,7 +215,7 @@ def _fetch(sql: str, params: list[str]) -> list[tuple]:
         return wrapped.fetchall()
 
 
-def _instance(model: type, fields: tuple[Field, ...], values: tuple[Any, ...]):
+def _instance(model: type[_M], fields: tuple[Field[Any, Any], ...], values: tuple[Any, ...]) -> _M:
     converters = match_statements().converters
     converted = []
     for field, value in zip(fields, values, strict=True):

@@ -15,6 +15,9 @@ class User(AbstractUser):
         help_text="RingCentral extension number, kept in step by the directory sync.",
     )
 
+    # Set by crm.roles.is_supervisor: group membership is read once per request.
+    _is_supervisor_cache: bool
+
     class Meta:
         db_table = "crm_user"
 

@@ -5,7 +5,11 @@ lists count up to COUNT_LIMIT rows; past that they say "more than 10,000" and pa
 a next page exists is read from the page itself (one row more than it shows).
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 from django.core.paginator import EmptyPage, Page, Paginator
+from django.db.models import QuerySet
 
 COUNT_LIMIT = 10_000
 # From this offset on, a page's ids are found first and only its own rows are joined.
@@ -13,7 +17,14 @@ DEFERRED_JOIN_OFFSET = 1_000
 
 
 class CappedPage(Page):
-    def __init__(self, object_list, number, paginator, *, has_more: bool | None = None):
+    def __init__(
+        self,
+        object_list: Sequence[Any],
+        number: int,
+        paginator: Paginator,
+        *,
+        has_more: bool | None = None,
+    ) -> None:
         super().__init__(object_list, number, paginator)
         self._has_more = has_more
 
@@ -42,15 +53,17 @@ class CappedPaginator(Paginator):
     they are spread evenly (130 ms for a week of a million calls, instead of 6).
     """
 
+    object_list: QuerySet[Any]
+
     def __init__(
         self,
-        object_list,
-        per_page,
+        object_list: QuerySet[Any],
+        per_page: int,
         *,
         count_limit: int | None = None,
         count_in_order: bool = False,
-        **kwargs,
-    ):
+        **kwargs: Any,
+    ) -> None:
         super().__init__(object_list, per_page, **kwargs)
         self.count_limit = count_limit or COUNT_LIMIT
         self.count_in_order = count_in_order
@@ -78,7 +91,7 @@ class CappedPaginator(Paginator):
             return 0
         return max(1, -(-self.count // self.per_page))
 
-    def validate_number(self, number):
+    def validate_number(self, number: int | float | str) -> int:
         self.count  # noqa: B018 - sets count_capped, which decides how the number is checked
         if not self.count_capped:
             return super().validate_number(number)
@@ -89,13 +102,13 @@ class CappedPaginator(Paginator):
                 raise
             return int(number)  # past the counted pages: `page` finds out whether it exists
 
-    def get_page(self, number) -> Page:
+    def get_page(self, number: int | float | str | None) -> Page:
         try:
             return super().get_page(number)
         except EmptyPage:  # past the end of a capped list: now counted, its real last page
             return self.page(self.num_pages)
 
-    def page(self, number) -> Page:
+    def page(self, number: int | float | str) -> Page:
         number = self.validate_number(number)
         if not self.count_capped:
             return super().page(number)
@@ -106,7 +119,7 @@ class CappedPaginator(Paginator):
             raise EmptyPage("That page contains no results")
         return CappedPage(rows[: self.per_page], number, self, has_more=len(rows) > self.per_page)
 
-    def _slice(self, bottom: int, size: int) -> list:
+    def _slice(self, bottom: int, size: int) -> list[Any]:
         """Rows bottom to bottom + size. Deep in a list, OFFSET walks the ids alone; with the
         select_related joins, PostgreSQL would join every skipped row (200 ms at row 50,000 of
         a million contacts)."""

@@ -10,7 +10,7 @@ import heapq
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Literal
+from typing import Any, Literal, TypeVar
 
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
@@ -179,9 +179,12 @@ def _day_start(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+_Log = TypeVar("_Log", CallLog, MessageLog)
+
+
 def _filter_logs(
-    logs: QuerySet, filters: LogFilters, *, time_field: str, name_fields: tuple[str, ...]
-) -> QuerySet:
+    logs: QuerySet[_Log], filters: LogFilters, *, time_field: str, name_fields: tuple[str, ...]
+) -> QuerySet[_Log]:
     if filters.direction:
         logs = logs.filter(direction=filters.direction)
     if filters.date_from:
@@ -296,17 +299,17 @@ def _before(field: str, rank: int, cursor: tuple[datetime, int, int]) -> Q:
 
 def _timeline_page(
     *,
-    calls: QuerySet,
-    messages: QuerySet,
-    notes: QuerySet,
-    changes: QuerySet | None = None,
+    calls: QuerySet[CallLog],
+    messages: QuerySet[MessageLog],
+    notes: QuerySet[Note],
+    changes: QuerySet[Any] | None = None,
     cursor: str | None,
     limit: int,
 ) -> TimelinePage:
     """One query per source, each for at most `limit` + 1 rows after the cursor in the order of
     its (contact, time, id) index, merged."""
     position = _decode_cursor(cursor) if cursor else None
-    sources: list[tuple[TimelineKind, QuerySet, str]] = [
+    sources: list[tuple[TimelineKind, QuerySet[Any], str]] = [
         ("call", calls, "start_time"),
         ("message", messages, "creation_time"),
         ("note", notes, "created_at"),

@@ -10,11 +10,12 @@ GREATEST in the database, never read-modify-write. Each change to a contact is l
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import datetime
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.db.models import DateTimeField, F, Max, Value
+from django.db.models import DateTimeField, F, Max, Model, Value
 from django.db.models.functions import Greatest
 
 from crm.matching import contact_match_number, logs_matching_phones_q
@@ -36,7 +37,7 @@ from crm.roles import may_change_owner
 from crm.upsert import upsert_by_rc_id
 
 NOTE_MAX_LENGTH = 10_000
-EMAIL_MAX_LENGTH = Contact._meta.get_field("email").max_length
+EMAIL_MAX_LENGTH: int = Contact._meta.get_field("email").max_length or 254
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -464,7 +465,7 @@ def company_refresh_derived(*, company: Company) -> None:
     contacts_refresh_search_text(contacts=company.contacts.select_related("company"))
 
 
-def phone_row_values(*, raw: str) -> dict:
+def phone_row_values(*, raw: str) -> dict[str, Any]:
     """The stored columns of a number as typed. Raises InvalidPhoneNumber."""
     normalised = phone_normalise(raw)
     return {
@@ -515,7 +516,7 @@ def contacts_bump_activity(*, contact_ids: Collection[int], at: datetime) -> Non
 
 
 @transaction.atomic
-def note_create(*, contact: Contact, author: User, body: str) -> Note:
+def note_create(*, contact: Contact, author: User | None, body: str) -> Note:
     body = body.strip()
     if not body:
         raise ValidationError({"body": "Write something first."})
@@ -531,7 +532,7 @@ def note_create(*, contact: Contact, author: User, body: str) -> Note:
 # --- Call and message logs -------------------------------------------------------------------
 
 
-def _without_nul(value):
+def _without_nul(value: Any) -> Any:
     """The value with U+0000 removed from every string in it (PostgreSQL refuses it in text and
     in jsonb)."""
     if isinstance(value, str):
@@ -543,7 +544,7 @@ def _without_nul(value):
     return value
 
 
-def _fit_strings(model: type, values: dict) -> dict:
+def _fit_strings(model: type[Model], values: dict[str, Any]) -> dict[str, Any]:
     """Trim provider strings to their columns and drop NUL characters, so an overlong name or a
     stray byte cannot fail a whole sync."""
     fitted = {}
@@ -563,7 +564,7 @@ def _validate_record(rc_id: str, direction: str, at: datetime) -> None:
         raise ValueError(f"record {rc_id}: time {at.isoformat()} has no time zone")
 
 
-def _party_values(model: type, prefix: str, party: Party | None) -> dict[str, str]:
+def _party_values(model: type[Model], prefix: str, party: Party | None) -> dict[str, str]:
     if party is None:
         return {}
     values = {
@@ -575,14 +576,14 @@ def _party_values(model: type, prefix: str, party: Party | None) -> dict[str, st
     return {name: value for name, value in values.items() if name in columns}
 
 
-def _remote_values(party: Party | None) -> dict:
+def _remote_values(party: Party | None) -> dict[str, Any]:
     """The other party's number as sent, as matching reads it, and the contact to link: the
     first match in `contact_match_number`'s order (last activity, then newest)."""
     if party is None:
         return {}
     number = party.phone_number or party.extension_number
     match = contact_match_number(number=number) if number else None
-    values = {
+    values: dict[str, Any] = {
         "remote_number": number,
         "remote_e164": match.number.e164 if match else "",
         "remote_national": match.number.fallback_number if match else "",
@@ -607,7 +608,7 @@ def _bump_linked_contact(
         contacts_bump_activity(contact_ids=[contact_id], at=at)
 
 
-def _optional(**values) -> dict:
+def _optional(**values: Any) -> dict[str, Any]:
     return {name: value for name, value in values.items() if value is not None}
 
 
@@ -621,7 +622,7 @@ def call_log_upsert(*, record: CallLogRecord) -> CallLog:
     to the call's start. The agent's disposition and notes are never touched.
     """
     _validate_record(record.rc_id, record.direction, record.start_time)
-    remote = record.from_party if record.direction == Direction.INBOUND else record.to_party
+    remote = record.from_party if record.direction == Direction.INBOUND.value else record.to_party
     remote_values = _remote_values(remote)
     values = {
         "rc_id": record.rc_id,
@@ -668,7 +669,7 @@ def message_log_upsert(*, record: MessageLogRecord) -> MessageLog:
     _validate_record(record.rc_id, record.direction, record.creation_time)
     if record.message_type not in MessageLog.Type.values:
         raise ValueError(f"record {record.rc_id}: unknown message type {record.message_type!r}")
-    if record.direction == Direction.INBOUND:
+    if record.direction == Direction.INBOUND.value:
         remote = record.from_party
     else:
         remote = record.to_parties[0] if record.to_parties else None

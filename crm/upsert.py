@@ -4,6 +4,8 @@
 alike: no check-then-create, no lost update when a webhook and a sync race on the same record.
 """
 
+from __future__ import annotations
+
 from collections.abc import Collection, Mapping
 from typing import Any
 
@@ -45,7 +47,7 @@ def upsert_by_rc_id(
     if unknown:
         raise ValueError(f"{model.__name__} has no columns {sorted(unknown)}")
 
-    modified = quote(by_attname[modified_field].column)
+    modified = _quoted_column(by_attname[modified_field])
     fresh = f"({table}.{modified} IS NULL OR excluded.{modified} >= {table}.{modified})"
     for attname, field in by_attname.items():
         if attname in values:
@@ -54,28 +56,28 @@ def upsert_by_rc_id(
             value = now
         else:
             value = field.get_default()
-        columns.append(quote(field.column))
+        columns.append(_quoted_column(field))
         params.append(field.get_db_prep_save(value, connection=connection))
         if attname == "rc_id" or attname not in values:
             continue
-        column = quote(field.column)
+        column = _quoted_column(field)
         fill = f"COALESCE({_empty_as_null(field, f'{table}.{column}')}, excluded.{column})"
         if attname in fill_only:
             updates.append(f"{column} = {fill}")
         else:
             updates.append(f"{column} = CASE WHEN {fresh} THEN excluded.{column} ELSE {fill} END")
     if "updated_at" in by_attname:
-        column = quote(by_attname["updated_at"].column)
+        column = _quoted_column(by_attname["updated_at"])
         updates.append(f"{column} = excluded.{column}")
 
     placeholders = ", ".join(["%s"] * len(columns))
     # Identifiers come from model metadata, quoted; every value is a query parameter.
     sql = (
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) "  # noqa: S608
-        f"ON CONFLICT ({quote(by_attname['rc_id'].column)}) DO UPDATE SET {', '.join(updates)} "
+        f"ON CONFLICT ({_quoted_column(by_attname['rc_id'])}) DO UPDATE SET {', '.join(updates)} "
         f"WHERE {table}.{modified} IS NULL OR excluded.{modified} IS NULL "
         f"OR excluded.{modified} >= {table}.{modified} "
-        f"RETURNING {quote(meta.pk.column)}"
+        f"RETURNING {_quoted_column(meta.pk)}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -83,7 +85,13 @@ def upsert_by_rc_id(
     return row[0] if row else None
 
 
-def _empty_as_null(field: models.Field, column_sql: str) -> str:
+def _quoted_column(field: models.Field[Any, Any]) -> str:
+    if field.column is None:  # concrete fields always have one
+        raise ValueError(f"{field} has no column")
+    return connection.ops.quote_name(field.column)
+
+
+def _empty_as_null(field: models.Field[Any, Any], column_sql: str) -> str:
     """SQL reading the stored value as NULL when it is empty, so a fill can replace it."""
     if isinstance(field, TEXT_FIELDS):
         return f"NULLIF({column_sql}, '')"

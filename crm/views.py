@@ -4,11 +4,17 @@ Calls, messages and recordings are always read through the visibility selectors,
 is not the user's is a 404 whichever way it is asked for.
 """
 
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import (
@@ -29,7 +35,6 @@ from crm.contact_import import (
     ImportFileError,
     ImportNotApplicable,
     contact_import_apply,
-    contact_import_apply_later,
     contact_import_discard,
     contact_import_preview,
     contact_import_progress,
@@ -37,6 +42,7 @@ from crm.contact_import import (
     rows_to_apply,
     stored_plan,
 )
+from crm.contact_import_queue import contact_import_apply_later
 from crm.forms import (
     CallFilterForm,
     CallOutcomeForm,
@@ -44,14 +50,16 @@ from crm.forms import (
     ContactFilterForm,
     ContactForm,
     ImportUploadForm,
+    LogFilterForm,
     MessageFilterForm,
     NoteForm,
     add_service_errors,
     phone_formset,
 )
+from crm.http import AuthenticatedHttpRequest
 from crm.ids import parse_id
 from crm.matching import contact_match_number
-from crm.models import Company, Contact, ContactImport
+from crm.models import Company, Contact, ContactImport, User
 from crm.pagination import CappedPaginator
 from crm.phones import InvalidPhoneNumber, phone_normalise
 from crm.roles import is_admin, is_supervisor, may_change_owner, sees_all_logs
@@ -81,7 +89,14 @@ def _text_param(request: HttpRequest, name: str, max_length: int = 200) -> str:
     return request.GET.get(name, "").replace("\x00", "").strip()[:max_length]
 
 
-def _page(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count_in_order: bool = False):
+def _page(
+    request: HttpRequest,
+    rows: QuerySet[Any] | Sequence[Any],
+    size: int = PAGE_SIZE,
+    *,
+    count_in_order: bool = False,
+) -> Page[Any]:
+    paginator: Paginator[Any]
     if isinstance(rows, QuerySet):
         paginator = CappedPaginator(rows, size, count_in_order=count_in_order)
     else:
@@ -89,14 +104,18 @@ def _page(request: HttpRequest, rows, size: int = PAGE_SIZE, *, count_in_order: 
     return paginator.get_page(request.GET.get("page"))
 
 
-def _render_list(request, template: str, partial: str, context: dict) -> HttpResponse:
+def _render_list(
+    request: HttpRequest, template: str, partial: str, context: dict[str, Any]
+) -> HttpResponse:
     """Full page, or only the results when htmx asks as the person types."""
     response = render(request, partial if _is_htmx(request) else template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
 
 
-def _last_activity_seen(user, record: Contact | Company, page: selectors.TimelinePage):
+def _last_activity_seen(
+    user: User, record: Contact | Company, page: selectors.TimelinePage
+) -> datetime:
     """The last activity to show this user: the stored one includes every agent's calls and
     messages, so an agent who sees only their own gets the latest they can see (or when the
     record was added). Edits of the record are not activity."""
@@ -106,7 +125,7 @@ def _last_activity_seen(user, record: Contact | Company, page: selectors.Timelin
     return max(record.created_at, latest)
 
 
-def _may_delete(user) -> bool:
+def _may_delete(user: User) -> bool:
     return is_supervisor(user) or is_admin(user)
 
 
@@ -115,7 +134,7 @@ def _may_delete(user) -> bool:
 
 @login_required
 @require_GET
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ContactFilterForm(request.GET)
     filters = form.filters()
     company = Company.objects.filter(pk=filters.company_id).first() if filters.company_id else None
@@ -132,7 +151,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_export(request: HttpRequest) -> StreamingHttpResponse:
+def contact_export(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     contacts = selectors.contact_list(filters=ContactFilterForm(request.GET).filters())
     stamp = timezone.localtime().strftime("%Y-%m-%d")
     response = StreamingHttpResponse(contacts_csv_lines(contacts), content_type="text/csv")
@@ -140,8 +159,8 @@ def contact_export(request: HttpRequest) -> StreamingHttpResponse:
     return response
 
 
-def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpResponse:
-    owner = {
+def _contact_form_page(request: AuthenticatedHttpRequest, contact: Contact | None) -> HttpResponse:
+    owner: dict[str, Any] = {
         "owner_editable": may_change_owner(request.user),
         "kept_owner": contact.owner if contact else request.user,
     }
@@ -197,20 +216,20 @@ def _contact_form_page(request: HttpRequest, contact: Contact | None) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_new(request: HttpRequest) -> HttpResponse:
+def contact_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _contact_form_page(request, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact.objects.select_related("company", "owner"), pk=pk)
     return _contact_form_page(request, contact)
 
 
 @login_required
 @require_POST
-def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     if not _may_delete(request.user):
         raise PermissionDenied("Only supervisors can delete contacts.")
@@ -222,7 +241,7 @@ def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(
         Contact.objects.select_related("company", "owner").prefetch_related("phones"), pk=pk
     )
@@ -241,7 +260,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_timeline(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     try:
         timeline = selectors.contact_timeline(
@@ -262,7 +281,7 @@ def contact_timeline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def note_add(request: HttpRequest, pk: int) -> HttpResponse:
+def note_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_object_or_404(Contact, pk=pk)
     form = NoteForm(request.POST)
     if form.is_valid():
@@ -272,7 +291,9 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
             add_service_errors(form, exc)
     if not _is_htmx(request):
         if form.errors:
-            messages.error(request, " ".join(form.errors.get("body", ["Note not saved."])))
+            messages.error(
+                request, " ".join(str(e) for e in form.errors.get("body", ["Note not saved."]))
+            )
         return redirect("crm:contact-detail", pk=contact.pk)
     timeline = selectors.contact_timeline(user=request.user, contact=contact)
     return render(
@@ -289,13 +310,13 @@ def note_add(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def phone_check(request: HttpRequest) -> HttpResponse:
+def phone_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Inline validation of a number as it is typed: its E.164 form or why it is refused, and
     who else has it."""
     number = request.GET.get("number") or next(
-        (v for k, v in request.GET.items() if k.endswith("-raw")), ""
+        (request.GET[k] for k in request.GET if k.endswith("-raw")), ""
     )
-    context: dict = {"number": number.strip()}
+    context: dict[str, Any] = {"number": number.strip()}
     if number.strip():
         try:
             context["normalised"] = phone_normalise(number)
@@ -313,7 +334,7 @@ def phone_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def email_check(request: HttpRequest) -> HttpResponse:
+def email_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     other = selectors.contact_email_taken(
         email=_text_param(request, "email", 254), exclude_id=parse_id(request.GET.get("contact"))
     )
@@ -322,7 +343,7 @@ def email_check(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def company_options(request: HttpRequest) -> HttpResponse:
+def company_options(request: AuthenticatedHttpRequest) -> HttpResponse:
     companies = selectors.company_list(query=_text_param(request, "company"))[:10]
     return render(request, "crm/companies/_options.html", {"companies": companies})
 
@@ -332,7 +353,7 @@ def company_options(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -354,7 +375,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
+def import_preview(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
     plan = stored_plan(contact_import)
     action = request.GET.get("action", "")
@@ -374,7 +395,7 @@ def import_preview(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
+def import_apply(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
     rows = rows_to_apply(stored_plan(contact_import))
     try:
@@ -395,7 +416,7 @@ def import_apply(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
+def import_progress(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Polled by the preview page while a worker applies the import; reloads it when done."""
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
     if contact_import.status != ContactImport.Status.APPLYING:
@@ -415,7 +436,7 @@ def import_progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def import_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact_import = get_object_or_404(imports_visible_to(user=request.user), pk=pk)
     if contact_import_discard(contact_import=contact_import):
         messages.info(request, f"Import of {contact_import.file_name} discarded; nothing changed.")
@@ -429,7 +450,7 @@ def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def company_list(request: HttpRequest) -> HttpResponse:
+def company_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     query = _text_param(request, "q")
     context = {
         "query": query,
@@ -442,7 +463,7 @@ def company_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def company_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     contacts = selectors.contact_list(filters=selectors.ContactFilters(company_id=company.pk))
     activity = selectors.company_activity(user=request.user, company=company)
@@ -459,7 +480,7 @@ def company_detail(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _company_form_page(request: HttpRequest, company: Company | None) -> HttpResponse:
+def _company_form_page(request: AuthenticatedHttpRequest, company: Company | None) -> HttpResponse:
     if request.method == "POST":
         form = CompanyForm(request.POST)
         if form.is_valid():
@@ -491,19 +512,19 @@ def _company_form_page(request: HttpRequest, company: Company | None) -> HttpRes
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def company_new(request: HttpRequest) -> HttpResponse:
+def company_new(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _company_form_page(request, None)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def company_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def company_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return _company_form_page(request, get_object_or_404(Company, pk=pk))
 
 
 @login_required
 @require_POST
-def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
+def company_remove(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     company = get_object_or_404(Company, pk=pk)
     if not _may_delete(request.user):
         raise PermissionDenied("Only supervisors can delete companies.")
@@ -515,7 +536,13 @@ def company_remove(request: HttpRequest, pk: int) -> HttpResponse:
 # --- Calls, messages, recordings -------------------------------------------------------------
 
 
-def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpResponse:
+def _log_list(
+    request: AuthenticatedHttpRequest,
+    *,
+    form_class: type[LogFilterForm],
+    selector: Callable[..., QuerySet[Any]],
+    kind: str,
+) -> HttpResponse:
     """A call or message log list: the filter form, the rows this user may see, a page."""
     sees_all = sees_all_logs(request.user)
     form = form_class(request.GET, show_agent=sees_all)
@@ -534,7 +561,7 @@ def _log_list(request: HttpRequest, *, form_class, selector, kind: str) -> HttpR
 
 @login_required
 @require_GET
-def call_list(request: HttpRequest) -> HttpResponse:
+def call_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _log_list(
         request, form_class=CallFilterForm, selector=selectors.call_log_list, kind="calls"
     )
@@ -542,7 +569,7 @@ def call_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def call_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(selectors.call_logs_visible_to(user=request.user), pk=pk)
     if request.method == "POST":
         form = CallOutcomeForm(request.POST)
@@ -570,7 +597,7 @@ def call_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def recording_metadata(request: HttpRequest, pk: int) -> JsonResponse:
+def recording_metadata(request: AuthenticatedHttpRequest, pk: int) -> JsonResponse:
     """A call's recording metadata, for players and later APIs. 404 unless the user may see the
     call and it has a recording."""
     call = get_object_or_404(selectors.recordings_visible_to(user=request.user), pk=pk)
@@ -589,7 +616,7 @@ def recording_metadata(request: HttpRequest, pk: int) -> JsonResponse:
 
 @login_required
 @require_GET
-def message_list(request: HttpRequest) -> HttpResponse:
+def message_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return _log_list(
         request, form_class=MessageFilterForm, selector=selectors.message_log_list, kind="messages"
     )
@@ -597,7 +624,7 @@ def message_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def message_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(selectors.message_logs_visible_to(user=request.user), pk=pk)
     return render(
         request,

@@ -1,7 +1,14 @@
 """Django admin for users, with what deactivating or deleting someone must also end."""
 
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin, messages
 from django.db import transaction
+from django.db.models import QuerySet
+from django.forms import ModelForm
+from django.http import HttpRequest
 
 from crm.admin import UserAdmin as CrmUserAdmin
 from crm.models import User
@@ -14,15 +21,17 @@ admin.site.unregister(User)
 class UserAdmin(CrmUserAdmin):
     actions = ["deactivate_users"]
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: User, form: ModelForm[Any], change: bool
+    ) -> None:
         super().save_model(request, obj, form, change)
         if change and "is_active" in form.changed_data and not obj.is_active:
             user_access_end(user=obj)
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: User) -> None:
         user_delete(user=obj)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         with transaction.atomic():
             for user in queryset:
                 user_delete(user=user)
@@ -31,7 +40,7 @@ class UserAdmin(CrmUserAdmin):
         description="Deactivate selected users (ends their RingCentral sessions)",
         permissions=["change"],
     )
-    def deactivate_users(self, request, queryset) -> None:
+    def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         with transaction.atomic():
             users = list(queryset.select_for_update().filter(is_active=True))
             for user in users:

@@ -1,5 +1,8 @@
+from typing import Any
+
 from django.apps import AppConfig
 from django.contrib.auth.signals import user_logged_out
+from django.http import HttpRequest
 
 
 class CtiConfig(AppConfig):
@@ -15,7 +18,9 @@ class CtiConfig(AppConfig):
         user_logged_out.connect(_close_live_sockets, dispatch_uid="cti.close_live_sockets")
 
 
-def _close_live_sockets(sender, request, user, **kwargs) -> None:
+def _close_live_sockets(
+    sender: object, request: HttpRequest | None, user: object, **kwargs: Any
+) -> None:
     from cti.events import end_session_sockets
 
     session_key = getattr(getattr(request, "session", None), "session_key", None)

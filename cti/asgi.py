@@ -16,7 +16,8 @@ from cti.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": BodySizeLimit(django_asgi_app, body_limits()),
+        # django-stubs types the handler's scope more narrowly than the ASGI dicts here.
+        "http": BodySizeLimit(django_asgi_app, body_limits()),  # type: ignore[arg-type]
         "websocket": AllowedHostsOriginValidator(
             AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
         ),

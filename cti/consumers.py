@@ -1,3 +1,5 @@
+from typing import Any
+
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from cti.events import session_group, user_group
@@ -27,7 +29,9 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
         for group in getattr(self, "groups_joined", []):
             await self.channel_layer.group_discard(group, self.channel_name)
 
-    async def receive(self, text_data=None, bytes_data=None, **kwargs) -> None:
+    async def receive(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, **kwargs: Any
+    ) -> None:
         """Only JSON text frames mean anything; anything else is ignored (the base class raised,
         closing the socket with an internal error)."""
         if text_data is None:
@@ -38,14 +42,14 @@ class LiveConsumer(AsyncJsonWebsocketConsumer):
             return
         await self.receive_json(content, **kwargs)
 
-    async def receive_json(self, content, **kwargs) -> None:
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
         if isinstance(content, dict) and content.get("type") == "ping":
             await self.send_json({"type": "pong"})
 
-    async def live_event(self, message: dict) -> None:
+    async def live_event(self, message: dict[str, Any]) -> None:
         await self.send_json(message["event"])
 
-    async def session_ended(self, message: dict) -> None:
+    async def session_ended(self, message: dict[str, Any]) -> None:
         """The session this socket was opened with signed out (4401: the page stops
         reconnecting)."""
         await self.close(code=4401)

@@ -1,9 +1,11 @@
+from typing import Any
+
 from django.http import HttpRequest
 
 from crm.roles import is_supervisor, sees_all_logs
 
 
-def navigation(request: HttpRequest) -> dict:
+def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}

@@ -2,7 +2,9 @@
 
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import redis
 from asgiref.sync import async_to_sync
@@ -24,7 +26,7 @@ class CheckResult:
     detail: str = ""
 
 
-def _timed(fn, *, required: bool = True) -> CheckResult:
+def _timed(fn: Callable[[], str | None], *, required: bool = True) -> CheckResult:
     started = time.perf_counter()
     try:
         detail = fn() or ""
@@ -93,7 +95,7 @@ def _beat() -> str:
     return f"last heartbeat {age:.0f}s ago"
 
 
-def health_report() -> tuple[bool, dict]:
+def health_report() -> tuple[bool, dict[str, Any]]:
     """Run every check. Healthy when every required check is ok.
 
     Beat is reported but not required: a stopped beat delays periodic work without breaking

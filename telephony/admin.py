@@ -1,4 +1,10 @@
+from __future__ import annotations
+
+from typing import Any
+
 from django.contrib import admin, messages
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
 from telephony import tokens
 from telephony.models import RingCentralConnection, RingCentralExtension
@@ -7,7 +13,9 @@ from telephony.tasks import directory_sync
 
 
 @admin.action(description="Sync the extension directory now")
-def sync_directory_now(modeladmin, request, queryset) -> None:
+def sync_directory_now(
+    modeladmin: admin.ModelAdmin[Any], request: HttpRequest, queryset: QuerySet[Any]
+) -> None:
     directory_sync.delay()
     modeladmin.message_user(request, "Directory sync queued.")
 
@@ -47,29 +55,35 @@ class RingCentralConnectionAdmin(admin.ModelAdmin):
     readonly_fields = fields
     actions = ("designate_account_connection", sync_directory_now)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # connections come from signing in, or from RINGCENTRAL_JWT
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(
+        self, request: HttpRequest, obj: RingCentralConnection | None = None
+    ) -> bool:
         # Read-only: a Save writes back every column as read, and if a refresh committed
         # meanwhile that puts back a spent refresh token (the session ends at the next refresh).
         return False
 
-    def delete_model(self, request, obj) -> None:
+    def delete_model(self, request: HttpRequest, obj: RingCentralConnection) -> None:
         tokens.connection_delete(connection_id=obj.pk)
 
-    def delete_queryset(self, request, queryset) -> None:
+    def delete_queryset(
+        self, request: HttpRequest, queryset: QuerySet[RingCentralConnection]
+    ) -> None:
         for connection_id in queryset.values_list("pk", flat=True):
             tokens.connection_delete(connection_id=connection_id)
 
-    def has_designate_permission(self, request) -> bool:
+    def has_designate_permission(self, request: HttpRequest) -> bool:
         return request.user.has_perm("telephony.change_ringcentralconnection")
 
     @admin.action(
         description="Use for account-wide work (directory, everyone's presence)",
         permissions=["designate"],
     )
-    def designate_account_connection(self, request, queryset) -> None:
+    def designate_account_connection(
+        self, request: HttpRequest, queryset: QuerySet[RingCentralConnection]
+    ) -> None:
         if queryset.count() != 1:
             self.message_user(request, "Choose exactly one connection.", messages.ERROR)
             return
@@ -97,5 +111,5 @@ class RingCentralExtensionAdmin(admin.ModelAdmin):
     readonly_fields = ("rc_id", *SYNCED_FIELDS)  # only the linked user is edited here
     actions = (sync_directory_now,)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # rows come from the directory sync and from sign-ins

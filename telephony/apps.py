@@ -1,3 +1,6 @@
+from collections.abc import Sequence
+from typing import Any
+
 from django.apps import AppConfig
 from django.core import checks
 
@@ -10,7 +13,9 @@ class TelephonyConfig(AppConfig):
         checks.register(check_token_keys, checks.Tags.security)
 
 
-def check_token_keys(app_configs, **kwargs) -> list[checks.CheckMessage]:
+def check_token_keys(
+    app_configs: Sequence[AppConfig] | None, **kwargs: Any
+) -> list[checks.CheckMessage]:
     """Fail `manage.py check`/`migrate` early when TOKEN_ENCRYPTION_KEYS cannot be used."""
     from django.core.exceptions import ImproperlyConfigured
 

@@ -1,6 +1,7 @@
 """Turns a RingCentral failure that a view did not handle into a clear page, never a 500."""
 
 import math
+from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -17,7 +18,7 @@ from telephony.tokens import NoAccountConnection
 
 
 class RingCentralErrorMiddleware:
-    def __init__(self, get_response) -> None:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:

@@ -1,15 +1,17 @@
 """Writes that tie RingCentral identities to Callboard users."""
 
-from django.contrib.auth import get_user_model
+from typing import Any
+
 from django.db import transaction
 from django.utils import timezone
 
+from crm.models import User
 from crm.roles import AGENTS, assign_role
 from telephony.models import RingCentralExtension
 from telephony.ringcentral.types import Extension
 
 
-def user_for_extension(*, extension: Extension):
+def user_for_extension(*, extension: Extension) -> User:
     """The user a first sign-in as `extension` lands on: the user an admin linked to this
     extension id in the directory, else a new agent made from the extension."""
     linked = (
@@ -17,17 +19,17 @@ def user_for_extension(*, extension: Extension):
         .select_related("user")
         .first()
     )
-    if linked is not None:
+    if linked is not None and linked.user is not None:
         return linked.user
     return user_create_from_extension(extension=extension)
 
 
 @transaction.atomic
-def user_create_from_extension(*, extension: Extension):
+def user_create_from_extension(*, extension: Extension) -> User:
     """A new user in Agents with the extension's name, e-mail and number. The username is the
     e-mail when free, else `rc<extension id>` (then `rc<extension id>-2`, … while taken); no
     password (they sign in with RingCentral)."""
-    user = get_user_model()(
+    user = User(
         username=_free_username(extension),
         first_name=extension.first_name[:150],
         last_name=extension.last_name[:150],
@@ -41,7 +43,6 @@ def user_create_from_extension(*, extension: Extension):
 
 
 def _free_username(extension: Extension) -> str:
-    User = get_user_model()
     email = extension.email.lower()[:150]
     fallback = f"rc{extension.id}"
     candidates = [email] if email else []
@@ -53,7 +54,7 @@ def _free_username(extension: Extension) -> str:
 
 
 @transaction.atomic
-def extension_link_user(*, extension: Extension, user) -> RingCentralExtension:
+def extension_link_user(*, extension: Extension, user: User) -> RingCentralExtension:
     """Record `extension` in the directory as `user`'s (any other extension linked to them is
     unlinked) and bring `user.extension_number` in step."""
     RingCentralExtension.objects.filter(user=user).exclude(rc_id=extension.id).update(user=None)
@@ -67,7 +68,7 @@ def extension_link_user(*, extension: Extension, user) -> RingCentralExtension:
     return row
 
 
-def extension_fields(extension: Extension) -> dict:
+def extension_fields(extension: Extension) -> dict[str, Any]:
     """The directory columns of one extension record (an unknown account id is left as is)."""
     fields = {
         "extension_number": extension.extension_number[:16],

@@ -4,6 +4,7 @@ import logging
 import math
 import random
 from dataclasses import asdict
+from typing import Any
 
 from celery import Task, shared_task
 
@@ -23,7 +24,7 @@ def rate_limit_countdown(exc: RateLimited) -> int:
 
 def provider_error_countdown(retries: int) -> int:
     """Jittered exponential backoff for RingCentral failures: ~10 s, 20 s, 40 s … ≤ 10 min."""
-    ceiling = min(600, 10 * 2**retries)
+    ceiling: int = min(600, 10 * 2**retries)
     return ceiling // 2 + random.randint(0, ceiling // 2)  # noqa: S311 - jitter
 
 
@@ -34,7 +35,7 @@ class RingCentralTask(Task):
 
     max_retries = 5
 
-    def __call__(self, *args, **kwargs):
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
         try:
             return super().__call__(*args, **kwargs)
         except RateLimited as exc:
@@ -45,7 +46,7 @@ class RingCentralTask(Task):
 
 
 @shared_task(base=RingCentralTask, bind=True, acks_late=True, ignore_result=False)
-def directory_sync(self) -> dict:
+def directory_sync(self: RingCentralTask) -> dict[str, Any]:
     """Mirror the account's user extensions (idempotent, so acknowledged late)."""
     try:
         result = sync.directory_sync_account(policy=TASK)

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.db import IntegrityError, OperationalError, transaction
 from django.utils import timezone
 
+from crm.models import User
 from telephony import crypto, notifications
 from telephony.locks import connection_lock_for_token_change, connection_lock_for_user
 from telephony.models import RingCentralConnection
@@ -91,7 +92,7 @@ def client_for_connection(
     return RingCentralClient(auth=ConnectionTokens(connection), policy=policy)
 
 
-def client_for_user(user, *, policy: RetryPolicy = WEB) -> RingCentralClient:
+def client_for_user(user: User, *, policy: RetryPolicy = WEB) -> RingCentralClient:
     """A client acting as `user`. Raises ConnectionNeedsSignIn when they have no usable
     connection."""
     connection = (
@@ -212,7 +213,7 @@ def _mark_needs_reauth(connection: RingCentralConnection, *, detail: str) -> Non
 
 
 def _ensure_usable(connection: RingCentralConnection) -> None:
-    if connection.user_id and not connection.user.is_active:
+    if connection.user is not None and not connection.user.is_active:
         # Deactivating a user ends their session (cti.users); this holds however it was done.
         raise ConnectionNeedsSignIn("this user is deactivated", error_code="user_inactive")
     if connection.status == Status.ACTIVE:
@@ -270,16 +271,16 @@ def _detail(exc: BaseException | None) -> str:
 
 
 def connection_save_sign_in(
-    *, user, tokens: TokenSet, extension: Extension
+    *, user: User, tokens: TokenSet, extension: Extension
 ) -> RingCentralConnection:
     """Store the tokens of a completed sign-in as `user`'s connection (created or replaced)
     and make it active. The session it replaces, if any, is revoked after commit."""
     with transaction.atomic():
-        RingCentralConnection.objects.get_or_create(
+        row, _ = RingCentralConnection.objects.get_or_create(
             user=user,
             defaults={"kind": RingCentralConnection.Kind.USER, "status": Status.SIGNED_OUT},
         )
-        connection = connection_lock_for_user(user_id=user.pk)
+        connection = connection_lock_for_token_change(connection_id=row.pk)
         replaced = _any_token(connection)
         connection.account_id = extension.account_id or connection.account_id
         connection.extension_id = str(extension.id)
@@ -292,7 +293,7 @@ def connection_save_sign_in(
     return connection
 
 
-def connection_sign_out(*, user, detail: str = "Signed out") -> None:
+def connection_sign_out(*, user: User, detail: str = "Signed out") -> None:
     """End `user`'s RingCentral session: forget the tokens (status signed_out, `detail` says
     why) and, after commit, revoke the session once, ignoring any error (RingCentral asks
     clients never to retry a revoke). Nothing to do when they have no connection."""

@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from crm.http import AuthenticatedHttpRequest
 from telephony import selectors, tokens
 
 
@@ -35,7 +36,7 @@ def connection(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def connection_check(request: HttpRequest) -> HttpResponse:
+def connection_check(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Ask RingCentral who this connection is. Failures become clear messages (middleware)."""
     with tokens.client_for_user(request.user) as client:
         extension = client.extension_me()

@@ -1,7 +1,9 @@
 from datetime import datetime
+from typing import Any
 
 from django import template
 from django.http import QueryDict
+from django.template import Context
 from django.utils import timezone
 from django.utils.timesince import timesince
 
@@ -11,7 +13,7 @@ register = template.Library()
 
 
 @register.simple_tag(takes_context=True)
-def query_with(context, **changes) -> str:
+def query_with(context: Context, **changes: Any) -> str:
     """The current query string with some parameters replaced (None or '' removes them)."""
     query: QueryDict = context["request"].GET.copy()
     for name, value in changes.items():

@@ -1,33 +1,39 @@
 """allauth adapters: who may sign up, how a RingCentral sign-in becomes a Callboard user."""
 
+from typing import Any
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core.exceptions import ImmediateHttpResponse
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
-from allauth.socialaccount.models import SocialApp
+from allauth.socialaccount.models import SocialApp, SocialLogin
 from allauth.socialaccount.providers.base import AuthError
 from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 
+from crm.models import User
 from telephony import services, tokens
 from telephony.oauth.errors import sign_in_error_response
 from telephony.oauth.views import SignInFailed, SignInGrant, revoke_unused_grant
 
 
-def user_display(user) -> str:
+def user_display(user: User) -> str:
     """How allauth names a person in its messages ("Successfully signed in as …")."""
     return user.get_full_name() or user.get_username()
 
 
 class AccountAdapter(DefaultAccountAdapter):
-    def is_open_for_signup(self, request) -> bool:
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False  # no self-service local accounts; people arrive through RingCentral
 
 
 class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
-    def is_open_for_signup(self, request, sociallogin) -> bool:
+    def is_open_for_signup(self, request: HttpRequest, sociallogin: SocialLogin) -> bool:
         return True
 
-    def list_apps(self, request, provider=None, client_id=None) -> list[SocialApp]:
+    def list_apps(
+        self, request: HttpRequest, provider: str | None = None, client_id: str | None = None
+    ) -> list[SocialApp]:
         """The one app, from RINGCENTRAL_CLIENT_ID/SECRET (read per request, never cached)."""
         if provider not in (None, "ringcentral") or not settings.RINGCENTRAL_CLIENT_ID:
             return []
@@ -42,13 +48,15 @@ class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         ]
 
-    def get_app(self, request, provider, client_id=None) -> SocialApp:
+    def get_app(
+        self, request: HttpRequest, provider: str, client_id: str | None = None
+    ) -> SocialApp:
         apps = self.list_apps(request, provider=provider, client_id=client_id)
         if not apps:
             raise ImmediateHttpResponse(sign_in_error_response(request, "not_configured"))
         return apps[0]
 
-    def pre_social_login(self, request, sociallogin) -> None:
+    def pre_social_login(self, request: HttpRequest, sociallogin: SocialLogin) -> None:
         """The sign-in succeeded at RingCentral. Find the user by extension id (a linked social
         account, or an extension an admin linked beforehand) or create one in Agents; then store
         the tokens in the vault. All in one transaction: a refusal stores nothing."""
@@ -72,7 +80,12 @@ class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
             raise
 
     def on_authentication_error(
-        self, request, provider, error=None, exception=None, extra_context=None
+        self,
+        request: HttpRequest,
+        provider: Any,
+        error: str | None = None,
+        exception: BaseException | None = None,
+        extra_context: dict[str, Any] | None = None,
     ) -> None:
         extra_context = extra_context or {}
         detail, retry_after = "", None

@@ -9,8 +9,10 @@ allauth's own token copy (`SocialToken`) is never stored: SOCIALACCOUNT_STORE_TO
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
+from allauth.socialaccount.models import SocialApp, SocialLogin, SocialToken
 from allauth.socialaccount.providers.oauth2.client import OAuth2Client, OAuth2Error
 from allauth.socialaccount.providers.oauth2.views import (
     OAuth2Adapter,
@@ -18,6 +20,7 @@ from allauth.socialaccount.providers.oauth2.views import (
     OAuth2LoginView,
 )
 from django.conf import settings
+from django.http import HttpRequest
 from django.views.decorators.http import require_GET, require_http_methods
 
 from telephony.ringcentral.client import TOKEN_PATH, WEB, GrantedToken, RingCentralClient
@@ -60,7 +63,9 @@ def revoke_unused_grant(tokens: TokenSet) -> None:
 
 
 class RingCentralOAuth2Client(OAuth2Client):
-    def get_redirect_url(self, authorization_url, scope, extra_params) -> str:
+    def get_redirect_url(
+        self, authorization_url: str, scope: list[str] | str, extra_params: dict[str, Any]
+    ) -> str:
         # RingCentral grants the app's configured permissions; send no empty `scope=`.
         url = super().get_redirect_url(authorization_url, scope, extra_params)
         parts = urlsplit(url)
@@ -80,7 +85,13 @@ class RingCentralOAuth2Adapter(OAuth2Adapter):
     def access_token_url(self) -> str:
         return settings.RINGCENTRAL_SERVER.rstrip("/") + TOKEN_PATH
 
-    def get_access_token_data(self, request, app, client, pkce_code_verifier=None) -> dict:
+    def get_access_token_data(
+        self,
+        request: HttpRequest,
+        app: SocialApp,
+        client: OAuth2Client,
+        pkce_code_verifier: str | None = None,
+    ) -> dict[str, Any]:
         if not pkce_code_verifier:
             raise SignInFailed("verifier_missing")
         code = request.GET.get("code", "")
@@ -95,7 +106,9 @@ class RingCentralOAuth2Adapter(OAuth2Adapter):
         # allauth builds an in-memory SocialToken from this; it is never saved.
         return {"access_token": self.tokens.access_token, "expires_in": self.tokens.expires_in}
 
-    def complete_login(self, request, app, token, **kwargs):
+    def complete_login(
+        self, request: HttpRequest, app: SocialApp, token: SocialToken, **kwargs: Any
+    ) -> SocialLogin:
         source = GrantedToken(
             self.tokens.access_token, rate_limit_key=user_key(self.tokens.owner_id or "new")
         )

@@ -13,6 +13,10 @@ a token or a query string).
 A `RetryPolicy` says how long a caller can afford to wait: web requests (`WEB`) never sleep more
 than a second, so a longer rate-limit wait raises `RateLimited` for the view to report; Celery
 tasks (`TASK`) also raise it and retry themselves with its `retry_after` as the countdown.
+
+An operation describes its call as a `Request`; `_send` resolves where it goes (a `Route`),
+holds back or makes one attempt at a time, and asks `step_after_no_answer` or
+`step_after_answer` what follows each attempt.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ import time
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import IO, Any
+from enum import Enum
+from typing import IO, Any, TypedDict
 from urllib.parse import urljoin, urlsplit
 
 import requests
@@ -65,8 +70,13 @@ class RetryPolicy:
     max_rate_limit_sleep: float
 
     def backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_cap, self.backoff_base * 2 ** (attempt - 1))
+        ceiling = min(self.backoff_cap, self.backoff_base * 2.0 ** (attempt - 1))
         return ceiling / 2 + random.uniform(0, ceiling / 2)  # noqa: S311 - jitter, not crypto
+
+    def may_sleep(self, wait: float) -> bool:
+        """Whether a rate-limit wait this long is slept through rather than raised. A policy
+        that may not sleep (ONCE: a revoke) never resends, even after "0 s"."""
+        return self.max_rate_limit_sleep > 0 and wait <= self.max_rate_limit_sleep
 
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -74,6 +84,100 @@ WEB = RetryPolicy(attempts=2, backoff_base=0.2, backoff_cap=0.5, max_rate_limit_
 TASK = RetryPolicy(attempts=4, backoff_base=0.5, backoff_cap=4.0, max_rate_limit_sleep=2.0)
 # Revocation is fire-and-forget: one try, errors ignored by the caller (CONTRACT §2.3).
 ONCE = RetryPolicy(attempts=1, backoff_base=0, backoff_cap=0, max_rate_limit_sleep=0)
+
+
+@dataclass(frozen=True)
+class Request:
+    """One call to RingCentral as its operation describes it. `target` is a path on the server,
+    or a URL a response named (a next page, a media link). An API call (`bearer`) carries the
+    token source's token and spends its user's rate-limit budget; an OAuth call authenticates
+    as the app and spends `rate_limit_key`'s budget, if it names one. `idempotent` overrides
+    what the method implies (a token request is safe to repeat although it is a POST)."""
+
+    method: str
+    target: str
+    params: Mapping[str, Any] | None = None
+    json: Any = None
+    data: Mapping[str, str] | None = None
+    bearer: bool = True
+    stream: bool = False
+    accept: str | None = None
+    rate_limit_key: str | None = None
+    idempotent: bool | None = None
+
+    @property
+    def repeatable(self) -> bool:
+        """Safe to send again when it may already have been carried out (after a timeout or
+        a 5xx)."""
+        if self.idempotent is None:
+            return self.method.upper() in IDEMPOTENT_METHODS
+        return self.idempotent
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where the client sends a request: its URL, the path that logs and errors name (no host,
+    no query), its rate-limit group (None for an operation the table does not know) and whose
+    budget it spends (None: not checked)."""
+
+    url: str
+    path: str
+    group: str | None
+    owner: str | None
+
+
+@dataclass
+class Tries:
+    """What the tries at one request have used so far. Network errors and 5xx count attempts
+    against the policy; the one re-authorization and the one rate-limit sleep repeat the same
+    attempt."""
+
+    attempt: int = 1
+    token: str = ""
+    reauthorized: bool = False
+    slept_for_limit: bool = False
+
+
+class Step(Enum):
+    """What follows one attempt."""
+
+    RETURN = "return"  # a success: hand the response back
+    REAUTHORIZE = "reauthorize"  # the first 401: a fresh token, the same attempt again
+    BACK_OFF = "back off"  # worth repeating: a jittered wait, then the next attempt
+    WAIT_OUT = "wait out"  # the first short 429: sleep its wait, the same attempt again
+    RAISE = "raise"  # give up with the typed error
+
+
+def step_after_no_answer(
+    request: Request, exc: requests.RequestException, *, tries: Tries, policy: RetryPolicy
+) -> Step:
+    """No answer came: repeat while attempts are left, but a request that is not repeatable
+    only when it never reached RingCentral."""
+    if tries.attempt < policy.attempts and (request.repeatable or _never_sent(exc)):
+        return Step.BACK_OFF
+    return Step.RAISE
+
+
+def step_after_answer(
+    request: Request,
+    status: int,
+    *,
+    tries: Tries,
+    policy: RetryPolicy,
+    rate_limit_wait: float = 0.0,
+) -> Step:
+    """RingCentral answered `status` (a 429 asking to wait `rate_limit_wait` seconds): a 401
+    re-authorizes once, a 5xx is repeated only when the request is repeatable, a 429 is slept
+    through at most once and only when the policy allows that long, any other error raises."""
+    if status < 400:
+        return Step.RETURN
+    if status == 401 and request.bearer and not tries.reauthorized:
+        return Step.REAUTHORIZE
+    if status >= 500 and request.repeatable and tries.attempt < policy.attempts:
+        return Step.BACK_OFF
+    if status == 429 and not tries.slept_for_limit and policy.may_sleep(rate_limit_wait):
+        return Step.WAIT_OUT
+    return Step.RAISE
 
 
 class GrantedToken:
@@ -160,12 +264,14 @@ class RingCentralClient:
 
     def revoke(self, *, token: str) -> None:
         """End the OAuth session the token belongs to (RingCentral ends the whole session)."""
-        self._send("POST", REVOKE_PATH, data=self._app_form({"token": token}), bearer=False)
+        self._send(
+            Request("POST", REVOKE_PATH, data=self._app_form({"token": token}), bearer=False)
+        )
 
     def _token_request(self, form: dict[str, str], *, rate_limit_key: str | None) -> TokenSet:
         # Safe to repeat: within the grace window RingCentral answers a repeated refresh with
         # the same pair, and it documents retrying /token after 5xx and timeouts (§3.4).
-        response = self._send(
+        request = Request(
             "POST",
             TOKEN_PATH,
             data=self._app_form(form),
@@ -173,6 +279,7 @@ class RingCentralClient:
             rate_limit_key=rate_limit_key,
             idempotent=True,
         )
+        response = self._send(request)
         return TokenSet.from_json(_json(response, "POST", TOKEN_PATH))
 
     def _app_form(self, form: dict[str, str]) -> dict[str, str]:
@@ -185,25 +292,29 @@ class RingCentralClient:
 
     # --- API ------------------------------------------------------------------------------
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict:
-        return _json(self._send("GET", path, params=params), "GET", path)
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        return _json(self._send(Request("GET", path, params=params)), "GET", path)
 
-    def post(self, path: str, body: Any = None, params: Mapping[str, Any] | None = None) -> dict:
-        response = self._send("POST", path, json=body, params=params)
+    def post(
+        self, path: str, body: Any = None, params: Mapping[str, Any] | None = None
+    ) -> dict[str, Any]:
+        response = self._send(Request("POST", path, json=body, params=params))
         return _json(response, "POST", path) if response.content else {}
 
-    def put(self, path: str, body: Any = None) -> dict:
-        response = self._send("PUT", path, json=body)
+    def put(self, path: str, body: Any = None) -> dict[str, Any]:
+        response = self._send(Request("PUT", path, json=body))
         return _json(response, "PUT", path) if response.content else {}
 
-    def patch(self, path: str, body: Any = None) -> dict:
-        response = self._send("PATCH", path, json=body)
+    def patch(self, path: str, body: Any = None) -> dict[str, Any]:
+        response = self._send(Request("PATCH", path, json=body))
         return _json(response, "PATCH", path) if response.content else {}
 
     def delete(self, path: str) -> None:
-        self._send("DELETE", path)
+        self._send(Request("DELETE", path))
 
-    def records(self, path: str, params: Mapping[str, Any] | None = None) -> Iterator[dict]:
+    def records(
+        self, path: str, params: Mapping[str, Any] | None = None
+    ) -> Iterator[dict[str, Any]]:
         """Every record of a paged list, following `navigation.nextPage` until it is absent."""
         url: str | None = path
         query: Mapping[str, Any] | None = params
@@ -213,7 +324,7 @@ class RingCentralClient:
                 # A nextPage naming a page already read would page forever.
                 raise ProviderError("paged response's nextPage repeats a page", path=_path(url))
             fetched.add(url)
-            page = _json(self._send("GET", url, params=query), "GET", _path(url))
+            page = _json(self._send(Request("GET", url, params=query)), "GET", _path(url))
             records = page.get("records")
             if not isinstance(records, list):
                 raise ProviderError("paged response has no records list", path=_path(url))
@@ -224,7 +335,7 @@ class RingCentralClient:
     def download(self, url: str, into: IO[bytes], *, max_bytes: int) -> Download:
         """Stream a media body (recording, attachment) into a binary file object. Raises
         InvalidRequest when it is larger than `max_bytes` (what was written is then partial)."""
-        response = self._send("GET", url, stream=True, accept="*/*")
+        response = self._send(Request("GET", url, stream=True, accept="*/*"))
         size = 0
         try:
             for chunk in response.iter_content(CHUNK):
@@ -267,127 +378,135 @@ class RingCentralClient:
 
     # --- transport ------------------------------------------------------------------------
 
-    def _send(
-        self,
-        method: str,
-        url_or_path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        json: Any = None,
-        data: Mapping[str, str] | None = None,
-        bearer: bool = True,
-        stream: bool = False,
-        accept: str | None = None,
-        rate_limit_key: str | None = None,
-        idempotent: bool | None = None,
-    ) -> requests.Response:
-        url = self._url(url_or_path)
-        if idempotent is None:
-            idempotent = method.upper() in IDEMPOTENT_METHODS
-        path = _path(url)
-        group = ratelimit.group_for(method, path)
-        if bearer:
-            if self.auth is None:
-                raise RuntimeError("this client has no token source for API calls")
-            rate_limit_key = self.auth.rate_limit_key
-        attempt, reauthorized, slept_for_limit = 0, False, False
-        token = ""
+    def _send(self, request: Request) -> requests.Response:
+        """Send `request` until it succeeds or a step gives up (the rules of the module
+        docstring: `step_after_no_answer`, `step_after_answer`)."""
+        route = self._route(request)
+        tries = Tries()
         while True:
-            attempt += 1
-            if rate_limit_key and group:
-                slept = self._hold_back(
-                    rate_limit_key, group, method, path, may_sleep=not slept_for_limit
-                )
-                slept_for_limit = slept_for_limit or slept
-            headers = {"Accept": accept} if accept else {}
-            auth = None
-            if bearer:
-                token = token or self.auth.access_token()
-                headers["Authorization"] = f"Bearer {token}"
-            else:
-                auth = self._app_auth()
-            started = time.monotonic()
+            self._hold_back(request, route, tries)
             try:
-                response = self.session.request(
-                    method,
-                    url,
-                    params=params,
-                    json=json,
-                    data=data,
-                    headers=headers,
-                    auth=auth,
-                    timeout=self.timeout,
-                    stream=stream,
-                    allow_redirects=False,
-                )
+                response = self._attempt(request, route, tries)
             except requests.RequestException as exc:
-                _log_failure(method, path, started, attempt, exc)
-                if attempt < self.policy.attempts and (idempotent or _never_sent(exc)):
-                    time.sleep(self.policy.backoff(attempt))
-                    continue
-                raise ProviderError(
-                    f"RingCentral did not answer ({type(exc).__name__})",
-                    method=method,
-                    path=path,
-                ) from exc
-
-            limits = _rate_limit_info(response)
-            _log_call(method, path, response.status_code, started, attempt, limits)
-            status = response.status_code
-            if rate_limit_key and status != 429:  # a 429's wait is its Retry-After (below)
-                self._record_limits(rate_limit_key, group, limits)
-
-            if status < 400:
+                step = step_after_no_answer(request, exc, tries=tries, policy=self.policy)
+                if step is Step.RAISE:
+                    raise ProviderError(
+                        f"RingCentral did not answer ({type(exc).__name__})",
+                        method=request.method,
+                        path=route.path,
+                    ) from exc
+                self._back_off(tries)
+                continue
+            wait = self._take_in(response, route)
+            step = step_after_answer(
+                request, response.status_code, tries=tries, policy=self.policy, rate_limit_wait=wait
+            )
+            if step is Step.RETURN:
                 return response
-            if status == 401 and bearer and not reauthorized:
-                response.close()
-                reauthorized = True
-                token = self.auth.access_token_rejected(token)
-                attempt -= 1
-                continue
-            if status >= 500 and idempotent and attempt < self.policy.attempts:
-                response.close()
-                time.sleep(self.policy.backoff(attempt))
-                continue
-            if status == 429:
-                wait = _retry_after(response)
-                bucket = group or limits.group
-                if rate_limit_key and bucket:
-                    self.budget.penalize(rate_limit_key, bucket, wait=wait)
-                # A policy that may not sleep (ONCE: a revoke) never resends, even after "0 s".
-                may_wait = self.policy.max_rate_limit_sleep > 0
-                if may_wait and not slept_for_limit and wait <= self.policy.max_rate_limit_sleep:
-                    response.close()
-                    time.sleep(wait)
-                    slept_for_limit = True
-                    attempt -= 1
-                    continue
-            raise _error_from(response, method, path, bearer=bearer, group=group)
+            if step is Step.RAISE:
+                raise _error_from(
+                    response, request.method, route.path, bearer=request.bearer, group=route.group
+                )
+            response.close()
+            if step is Step.REAUTHORIZE:
+                tries.reauthorized = True
+                tries.token = self._tokens().access_token_rejected(tries.token)
+            elif step is Step.BACK_OFF:
+                self._back_off(tries)
+            else:  # Step.WAIT_OUT
+                time.sleep(wait)
+                tries.slept_for_limit = True
 
-    def _hold_back(
-        self, owner: str, group: str, method: str, path: str, *, may_sleep: bool
-    ) -> bool:
-        """Wait out (briefly) or refuse a call our side knows would be over the limit.
-        Returns True when it slept."""
-        wait = self.budget.reserve(owner, group)
+    def _route(self, request: Request) -> Route:
+        url = self._url(request.target)
+        path = _path(url)
+        owner = self._tokens().rate_limit_key if request.bearer else request.rate_limit_key
+        return Route(
+            url=url, path=path, group=ratelimit.group_for(request.method, path), owner=owner
+        )
+
+    def _tokens(self) -> TokenSource:
+        if self.auth is None:
+            raise RuntimeError("this client has no token source for API calls")
+        return self.auth
+
+    def _hold_back(self, request: Request, route: Route, tries: Tries) -> None:
+        """Wait out (briefly, once per request) or refuse a call our side knows would be over
+        the limit."""
+        if not (route.owner and route.group):
+            return
+        wait = self.budget.reserve(route.owner, route.group)
         if wait <= 0:
-            return False
-        if may_sleep and wait <= self.policy.max_rate_limit_sleep:
+            return
+        if not tries.slept_for_limit and self.policy.may_sleep(wait):
             time.sleep(wait)
-            if self.budget.reserve(owner, group) <= 0:
-                return True
+            tries.slept_for_limit = True
+            if self.budget.reserve(route.owner, route.group) <= 0:
+                return
         logger.info(
-            "ringcentral %s %s held back: %s group busy for %.1fs", method, path, group, wait
+            "ringcentral %s %s held back: %s group busy for %.1fs",
+            request.method,
+            route.path,
+            route.group,
+            wait,
         )
         raise RateLimited(
-            f"holding back: the {group} rate-limit group is spent for {wait:.0f}s",
+            f"holding back: the {route.group} rate-limit group is spent for {wait:.0f}s",
             retry_after=wait,
-            group=group,
+            group=route.group,
             held_back=True,
             status=429,
-            method=method,
-            path=path,
+            method=request.method,
+            path=route.path,
         )
+
+    def _attempt(self, request: Request, route: Route, tries: Tries) -> requests.Response:
+        """Send once and log it. Raises requests' own error when no answer came."""
+        headers = {"Accept": request.accept} if request.accept else {}
+        auth = None
+        if request.bearer:
+            tries.token = tries.token or self._tokens().access_token()
+            headers["Authorization"] = f"Bearer {tries.token}"
+        else:
+            auth = self._app_auth()
+        started = time.monotonic()
+        try:
+            response = self.session.request(
+                request.method,
+                route.url,
+                params=request.params,
+                json=request.json,
+                data=request.data,
+                headers=headers,
+                auth=auth,
+                timeout=self.timeout,
+                stream=request.stream,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            _log_failure(request.method, route.path, started, tries.attempt, exc)
+            raise
+        limits = _rate_limit_info(response)
+        _log_call(request.method, route.path, response.status_code, started, tries.attempt, limits)
+        return response
+
+    def _take_in(self, response: requests.Response, route: Route) -> float:
+        """Update the shared budget from an answer: what is left in the group, or for a 429 the
+        penalty. Returns the wait a 429 asked for (0 for any other answer)."""
+        limits = _rate_limit_info(response)
+        if response.status_code != 429:
+            if route.owner:
+                self._record_limits(route.owner, route.group, limits)
+            return 0.0
+        wait = _retry_after(response)
+        bucket = route.group or limits.group
+        if route.owner and bucket:
+            self.budget.penalize(route.owner, bucket, wait=wait)
+        return wait
+
+    def _back_off(self, tries: Tries) -> None:
+        time.sleep(self.policy.backoff(tries.attempt))
+        tries.attempt += 1
 
     def _record_limits(self, owner: str, group: str | None, limits: RateLimitInfo) -> None:
         # Our table names the bucket the pre-check reads; the header only fills in for
@@ -410,7 +529,7 @@ def _path(url: str) -> str:
     return urlsplit(url).path or url
 
 
-def _next_page(page: dict, *, path: str) -> str | None:
+def _next_page(page: dict[str, Any], *, path: str) -> str | None:
     """`navigation.nextPage.uri`, or None on the last page."""
     navigation = page.get("navigation")
     next_page = navigation.get("nextPage") if isinstance(navigation, dict) else None
@@ -420,7 +539,7 @@ def _next_page(page: dict, *, path: str) -> str | None:
     return uri or None
 
 
-def _json(response: requests.Response, method: str, path: str) -> dict:
+def _json(response: requests.Response, method: str, path: str) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
@@ -515,13 +634,20 @@ def _error_body(response: requests.Response) -> tuple[str, str, str]:
     return oauth_error, code, message
 
 
+class _Where(TypedDict):
+    status: int
+    error_code: str
+    method: str
+    path: str
+
+
 def _error_from(
     response: requests.Response, method: str, path: str, *, bearer: bool, group: str | None
 ) -> RingCentralError:
     status = response.status_code
     oauth_error, code, message = _error_body(response)
     response.close()
-    where = {"status": status, "error_code": code, "method": method, "path": path}
+    where: _Where = {"status": status, "error_code": code, "method": method, "path": path}
     if status == 429:
         group = group or _rate_limit_info(response).group
         return RateLimited(message, retry_after=_retry_after(response), group=group, **where)

@@ -55,9 +55,12 @@ class RateLimited(RingCentralError):
         retry_after: float,
         group: str = "",
         held_back: bool = False,
-        **kwargs,
+        status: int | None = None,
+        error_code: str = "",
+        method: str = "",
+        path: str = "",
     ) -> None:
-        super().__init__(message, **kwargs)
+        super().__init__(message, status=status, error_code=error_code, method=method, path=path)
         self.retry_after = retry_after
         self.group = group
         self.held_back = held_back

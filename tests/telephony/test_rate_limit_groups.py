@@ -3,7 +3,6 @@ budget shared by every process stays right when callers race."""
 
 import threading
 import time
-import uuid
 
 import pytest
 
@@ -38,14 +37,6 @@ def test_concrete_paths_find_their_group(method, path, group):
 # --- the shared budget under concurrency ------------------------------------------------------
 
 
-@pytest.fixture
-def budget() -> RateLimitBudget:
-    budget = RateLimitBudget(prefix=f"callboard:rc-rate:test-{uuid.uuid4().hex}:")
-    yield budget
-    for key in budget._client.scan_iter(budget._prefix + "*"):
-        budget._client.delete(key)
-
-
 def test_an_answer_does_not_hand_back_requests_still_in_flight(budget):
     # given RingCentral said 5 requests are left, and five callers reserved them and sent
     budget.observe("ext1", "light", remaining=5, window=60)
@@ -70,34 +61,48 @@ def test_a_new_window_takes_ringcentrals_count_again(budget):
     assert budget.reserve("ext1", "light") == 0
 
 
-def test_concurrent_penalties_keep_the_longest(budget, monkeypatch):
-    # given two 429s handled at the same moment, a long one and a short one, each reading the
-    # current penalty before either writes, the short one writing last (forced here by a
-    # barrier on the read)
-    barrier = threading.Barrier(2, timeout=5)
-    real_hget = budget._client.hget
+def penalty_left(budget: RateLimitBudget, owner: str, group: str) -> float:
+    """Seconds the recorded penalty still runs (what a call would be told to wait)."""
+    return budget.reserve(owner, group)
 
-    def hget_together(*args, **kwargs):
-        value = real_hget(*args, **kwargs)
-        barrier.wait()
-        if threading.current_thread().name == "short":
-            time.sleep(0.2)
-        return value
 
-    monkeypatch.setattr(budget._client, "hget", hget_together)
-    threads = [
-        threading.Thread(
-            target=budget.penalize, args=("ext1", "heavy"), kwargs={"wait": wait}, name=name
-        )
-        for name, wait in (("long", 60), ("short", 5))
+def test_a_shorter_penalty_after_a_longer_one_keeps_the_longer(budget):
+    # given a 429 that asked for 60 s
+    budget.penalize("ext1", "heavy", wait=60)
+    # when a later 429 asks for 5 s
+    budget.penalize("ext1", "heavy", wait=5)
+    # then the 60 s stand, and so does the key that holds them
+    assert 59 < penalty_left(budget, "ext1", "heavy") <= 60
+    assert budget._client.ttl(budget._key("ext1", "heavy")) > 170
+
+
+def test_a_longer_penalty_after_a_shorter_one_extends_it(budget):
+    budget.penalize("ext1", "heavy", wait=5)
+    budget.penalize("ext1", "heavy", wait=600)
+    assert 599 < penalty_left(budget, "ext1", "heavy") <= 600
+    # the key outlives the longer penalty too
+    assert budget._client.ttl(budget._key("ext1", "heavy")) > 700
+
+
+def test_concurrent_penalties_end_with_the_longest(budget):
+    # given one 429 asking for 60 s and, at the same moment, many asking for 5 to 12 s from
+    # other processes, the short ones still arriving after the long one
+    start = threading.Barrier(9, timeout=5)
+
+    def penalize(waits: list[float]) -> None:
+        start.wait()
+        for wait in waits:
+            budget.penalize("ext1", "heavy", wait=wait)
+
+    threads = [threading.Thread(target=penalize, args=([60],))] + [
+        threading.Thread(target=penalize, args=([5 + n] * 50,)) for n in range(8)
     ]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    monkeypatch.undo()
-    # then the long penalty stands: a call 5 s on would walk into RingCentral's 429 trap
-    assert budget.reserve("ext1", "heavy") > 55
+    # then the long penalty stands: a call 12 s on would walk into RingCentral's 429 trap
+    assert 59 < penalty_left(budget, "ext1", "heavy") <= 60
 
 
 def test_a_recorded_answer_never_shortens_a_running_penalty(budget):

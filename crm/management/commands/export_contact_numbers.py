@@ -3,7 +3,9 @@
 knows by number: e.g. `make demo` hands them to the RingCentral sandbox as its callers."""
 
 import json
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand
 
@@ -13,10 +15,10 @@ from crm.models import ContactPhone
 class Command(BaseCommand):
     help = "Write contacts' names and E.164 numbers as a JSON list of {name, number}."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--output", metavar="FILE", help="write here (default: stdout)")
 
-    def handle(self, *args, output: str | None = None, **options) -> None:
+    def handle(self, *args: Any, output: str | None = None, **options: Any) -> None:
         phones = (
             ContactPhone.objects.exclude(kind=ContactPhone.Kind.FAX)
             .select_related("contact")

@@ -11,15 +11,17 @@ London), so the demo never rings a real person. Calls and messages come from Rin
 """
 
 import random
+from argparse import ArgumentParser
+from collections.abc import Iterable
 from datetime import timedelta
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
-from crm.models import Company, Contact, Note
+from crm.models import Company, Contact, Note, User
 from crm.phones import phone_normalise
 from crm.roles import ROLE_GROUPS
 from crm.services import (
@@ -239,13 +241,14 @@ def uk_number(rng: random.Random) -> str:
 class Command(BaseCommand):
     help = "Create demo companies, contacts with numbers in many formats, and notes (idempotent)."
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument("--contacts", type=int, default=300)
 
     @transaction.atomic
-    def handle(self, *args, contacts: int, **options) -> None:
+    def handle(self, *args: Any, contacts: int, **options: Any) -> None:
         rng = random.Random(20260301)  # noqa: S311 - reproducible demo data, not secrets
-        companies = []
+        companies: list[tuple[Company | None, str]] = []
+        company: Company | None
         for name, domain, industry in COMPANIES:
             # Every random draw happens whether or not the row exists, so reruns match.
             phone = uk_number(rng) if "London" in name or "Thames" in name else us_number(rng)
@@ -310,9 +313,9 @@ class Command(BaseCommand):
         )
 
 
-def _owners() -> list:
+def _owners() -> list[User]:
     """Who owns demo contacts: the agents and supervisors (else any active user)."""
-    users = get_user_model().objects.filter(is_active=True).order_by("id")
+    users = User.objects.filter(is_active=True).order_by("id")
     with_role = list(users.filter(groups__name__in=ROLE_GROUPS).distinct())
     return with_role or list(users)
 
@@ -335,9 +338,10 @@ def _assign_owners(emails: set[str]) -> int:
     return owned
 
 
-def _distinct(phones) -> list[PhoneInput]:
+def _distinct(phones: Iterable[PhoneInput]) -> list[PhoneInput]:
     """Two fictional numbers may coincide; a contact keeps each number once."""
-    seen, kept = set(), []
+    seen: set[str] = set()
+    kept: list[PhoneInput] = []
     for phone in phones:
         e164 = phone_normalise(phone.raw).e164
         if e164 not in seen:

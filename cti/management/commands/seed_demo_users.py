@@ -14,19 +14,22 @@ Idempotent: a second run updates the same users.
 """
 
 import json
+from argparse import ArgumentParser
 from pathlib import Path
+from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from crm.models import User
 from crm.roles import AGENTS, SUPERVISORS, set_role
 from telephony import services
 from telephony.ringcentral.types import Extension
 
 LOCAL_ADMIN = ("admin", "demo-admin")
-LOCAL_USERS = (
-    # username, password, first, last, role, staff
+# username, password, first name, last name, role (None: admin), staff
+LocalUser = tuple[str, str, str, str, str | None, bool]
+LOCAL_USERS: tuple[LocalUser, ...] = (
     ("agent", "demo-agent", "Alex", "Agent", AGENTS, False),
     ("supervisor", "demo-supervisor", "Sam", "Supervisor", SUPERVISORS, False),
     (*LOCAL_ADMIN, "Ada", "Admin", None, True),
@@ -38,7 +41,7 @@ PERSON_FIELDS = {"extension_id", "extension_number", "name", "email", "role"}
 class Command(BaseCommand):
     help = "Create (or update) the demo users: local ones, or the people of a RingCentral account."
 
-    def add_arguments(self, parser) -> None:
+    def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
             "--people",
             metavar="FILE",
@@ -47,15 +50,14 @@ class Command(BaseCommand):
         )
 
     @transaction.atomic
-    def handle(self, *args, people: str | None = None, **options) -> None:
+    def handle(self, *args: Any, people: str | None = None, **options: Any) -> None:
         if people:
             self._people(_read_people(people))
             self._local(LOCAL_USERS[-1:])
             return
         self._local(LOCAL_USERS)
 
-    def _local(self, rows) -> None:
-        User = get_user_model()
+    def _local(self, rows: tuple[LocalUser, ...]) -> None:
         self.stdout.write("Local users (username / password):")
         for username, password, first, last, role, staff in rows:
             user, _ = User.objects.get_or_create(username=username)
@@ -67,7 +69,7 @@ class Command(BaseCommand):
             set_role(user, role)
             self.stdout.write(f"  {role or 'Admin':<12} {username:<11} / {password}")
 
-    def _people(self, people: list[dict]) -> None:
+    def _people(self, people: list[dict[str, Any]]) -> None:
         self.stdout.write("RingCentral users (sign in with RingCentral):")
         for person in people:
             first, _, last = person["name"].partition(" ")
@@ -95,7 +97,7 @@ class Command(BaseCommand):
             )
 
 
-def _read_people(path: str) -> list[dict]:
+def _read_people(path: str) -> list[dict[str, Any]]:
     """The people file, checked: a clear CommandError names what is wrong."""
     try:
         people = json.loads(Path(path).read_text(encoding="utf-8"))

@@ -1,3 +1,5 @@
+from typing import Any
+
 from django.core.management.base import BaseCommand, CommandError
 
 from telephony.tokens import connection_reencrypt_all
@@ -9,7 +11,7 @@ class Command(BaseCommand):
         "Put the new key first, run this, then remove the old key."
     )
 
-    def handle(self, *args, **options) -> None:
+    def handle(self, *args: Any, **options: Any) -> None:
         done, undecryptable = connection_reencrypt_all()
         self.stdout.write(f"Re-encrypted {done} connection(s) under the newest key.")
         if undecryptable:
