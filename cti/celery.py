@@ -10,8 +10,10 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
-@beat_init.connect
-def _first_heartbeat(sender=None, **kwargs) -> None:
+def _first_heartbeat(sender: object = None, **kwargs: object) -> None:
     """A heartbeat as soon as beat has started, not one schedule interval later: /healthz (and
     `make demo`, which waits for it) then knows beat is up from its first moment."""
     app.send_task("cti.tasks.beat_heartbeat")
+
+
+beat_init.connect(_first_heartbeat)
