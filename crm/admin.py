@@ -1,13 +1,14 @@
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable
+from typing import Any, cast
 
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.db import transaction
 from django.db.models import Count, QuerySet
-from django.forms import ModelForm
+from django.forms import BaseFormSet, ModelForm
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -26,6 +27,7 @@ from crm.models import (
 )
 from crm.phones import InvalidPhoneNumber
 from crm.services import (
+    ContactState,
     company_delete,
     company_refresh_derived,
     contact_change_begin,
@@ -36,6 +38,11 @@ from crm.services import (
 
 ADMIN = ContactChange.Via.ADMIN
 RECENT_CHANGES = 10
+
+
+def _staff(request: HttpRequest) -> User:
+    """Who makes an admin change: the admin site lets only signed-in staff in."""
+    return cast(User, request.user)
 
 
 @admin.register(User)
@@ -57,17 +64,13 @@ class UserAdmin(BaseUserAdmin):
     )
 
 
-class SaveEditedFieldsOnly:
+def save_edited_fields(obj: Company | Contact, form: ModelForm[Any], change: bool) -> None:
     """Save only what the admin form edits: a full save would write back denormalised columns
     (last activity) read before a concurrent call or message moved them."""
-
-    def save_model(
-        self, request: HttpRequest, obj: Any, form: ModelForm[Any], change: bool
-    ) -> None:
-        if change:
-            obj.save(update_fields=[*form.changed_data, "updated_at"])
-        else:
-            obj.save()
+    if change:
+        obj.save(update_fields=[*form.changed_data, "updated_at"])
+    else:
+        obj.save()
 
 
 class PhoneAdminForm(forms.ModelForm):
@@ -92,6 +95,13 @@ class PhoneAdminForm(forms.ModelForm):
         return phone
 
 
+class ContactAdminForm(forms.ModelForm):
+    """Carries a contact's state from before an admin change, from save_model (which takes it)
+    to save_related (which logs the change)."""
+
+    contact_before: ContactState | None
+
+
 class ContactPhoneInline(admin.TabularInline):
     model = ContactPhone
     form = PhoneAdminForm
@@ -108,7 +118,7 @@ class NoteInline(admin.StackedInline):
 
 
 @admin.register(Company)
-class CompanyAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
+class CompanyAdmin(admin.ModelAdmin):
     list_display = ("name", "industry", "domain", "contact_count", "last_activity_at")
     search_fields = ("name", "domain", "industry")
     list_filter = ("industry",)
@@ -128,20 +138,20 @@ class CompanyAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
     def save_model(
         self, request: HttpRequest, obj: Company, form: ModelForm[Any], change: bool
     ) -> None:
-        super().save_model(request, obj, form, change)
+        save_edited_fields(obj, form, change)
         company_refresh_derived(company=obj)
 
-    def delete_model(self, request, obj):
-        company_delete(company=obj, by=request.user, via=ADMIN)
+    def delete_model(self, request: HttpRequest, obj: Company) -> None:
+        company_delete(company=obj, by=_staff(request), via=ADMIN)
 
     @transaction.atomic
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[Company]) -> None:
         for company in queryset:
-            company_delete(company=company, by=request.user, via=ADMIN)
+            company_delete(company=company, by=_staff(request), via=ADMIN)
 
 
 @admin.register(Contact)
-class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
+class ContactAdmin(admin.ModelAdmin):
     list_display = (
         "name",
         "company",
@@ -172,6 +182,7 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         ("last_activity_at", "created_at", "updated_at"),
         "recent_changes",
     )
+    form = ContactAdminForm
     inlines = (ContactPhoneInline, NoteInline)
     date_hierarchy = "created_at"
 
@@ -184,7 +195,7 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         return phones[0].e164 if phones else "—"
 
     @admin.display(description="Changes")
-    def recent_changes(self, obj) -> str:
+    def recent_changes(self, obj: Contact) -> str:
         if obj.pk is None:
             return "—"
         changes = obj.change_log.select_related("by").order_by("-at", "-id")[:RECENT_CHANGES]
@@ -199,16 +210,24 @@ class ContactAdmin(SaveEditedFieldsOnly, admin.ModelAdmin):
         url = reverse("admin:crm_contactchange_changelist") + f"?contact__id__exact={obj.pk}"
         return format_html('<ul>{}</ul><a href="{}">Every change</a>', rows, url)
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: Contact, form: ContactAdminForm, change: bool
+    ) -> None:
         # The state before, for the change log written once the numbers are saved too.
         form.contact_before = contact_change_begin(contact_id=obj.pk) if change else None
-        super().save_model(request, obj, form, change)
+        save_edited_fields(obj, form, change)
 
-    def save_related(self, request, form, formsets, change):
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: ContactAdminForm,
+        formsets: Iterable[BaseFormSet[Any]],
+        change: bool,
+    ) -> None:
         super().save_related(request, form, formsets, change)
         contact_refresh_derived(contact=form.instance)
         contact_change_record(
-            contact_id=form.instance.pk, before=form.contact_before, by=request.user, via=ADMIN
+            contact_id=form.instance.pk, before=form.contact_before, by=_staff(request), via=ADMIN
         )
 
 
@@ -234,13 +253,13 @@ class ContactChangeAdmin(admin.ModelAdmin):
     readonly_fields = fields
 
     @admin.display(description="What changed")
-    def summary(self, obj) -> str:
+    def summary(self, obj: ContactChange) -> str:
         return change_summary(obj)
 
-    def has_add_permission(self, request) -> bool:
+    def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request, obj=None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: ContactChange | None = None) -> bool:
         return False
 
 
@@ -255,7 +274,9 @@ class ContactPhoneAdmin(admin.ModelAdmin):
     fields = ("contact", "raw", "kind", "e164", "national_number", "country_assumed", "tail")
     readonly_fields = ("e164", "national_number", "country_assumed", "tail")
 
-    def save_model(self, request, obj, form, change):
+    def save_model(
+        self, request: HttpRequest, obj: ContactPhone, form: PhoneAdminForm, change: bool
+    ) -> None:
         # A number moved to another contact changes both.
         stored = ContactPhone.objects.filter(pk=obj.pk).values_list("contact_id", flat=True)
         contact_ids = sorted({obj.contact_id, *(stored if change else [])})
@@ -263,18 +284,18 @@ class ContactPhoneAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         contact_refresh_derived(contact=obj.contact)
         for pk in contact_ids:
-            contact_change_record(contact_id=pk, before=before[pk], by=request.user, via=ADMIN)
+            contact_change_record(contact_id=pk, before=before[pk], by=_staff(request), via=ADMIN)
 
-    def delete_model(self, request, obj):
+    def delete_model(self, request: HttpRequest, obj: ContactPhone) -> None:
         self.delete_queryset(request, ContactPhone.objects.filter(pk=obj.pk))
 
     @transaction.atomic  # the changelist's delete action runs outside the admin's transactions
-    def delete_queryset(self, request, queryset):
+    def delete_queryset(self, request: HttpRequest, queryset: QuerySet[ContactPhone]) -> None:
         contact_ids = sorted(set(queryset.values_list("contact_id", flat=True)))
         before = {pk: contact_change_begin(contact_id=pk) for pk in contact_ids}
         queryset.delete()
         for pk in contact_ids:
-            contact_change_record(contact_id=pk, before=before[pk], by=request.user, via=ADMIN)
+            contact_change_record(contact_id=pk, before=before[pk], by=_staff(request), via=ADMIN)
 
 
 @admin.register(Disposition)

@@ -419,7 +419,13 @@ def _refuse_owner_changes(planned: list[PlannedRow], *, by: User) -> None:
             row.action, row.reason = "refuse", refusal
 
 
-def _decide(line, values, by_email, by_phone, contact_names) -> PlannedRow:
+def _decide(
+    line: int,
+    values: dict[str, Any],
+    by_email: dict[str, list[Contact]],
+    by_phone: dict[str, set[int]],
+    contact_names: dict[int, str],
+) -> PlannedRow:
     email = values["email"].lower()
     target: int | None
     if email and email in by_email:

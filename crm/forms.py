@@ -71,14 +71,19 @@ class ContactForm(forms.Form):
     owner = UserChoiceField(queryset=_users(), required=False, empty_label="Nobody")
 
     def __init__(
-        self, data=None, *, owner_editable: bool, kept_owner: User | None = None, **kwargs
-    ):
+        self,
+        data: QueryDict | None = None,
+        *,
+        owner_editable: bool,
+        kept_owner: User | None = None,
+        **kwargs: Any,
+    ) -> None:
         """`owner_editable` False (an agent): the owner is shown read-only and, unless the
         request names one, stays `kept_owner`. One it names anyway reaches the service, which
         refuses a change."""
         if not owner_editable and data is not None and "owner" not in data:
             data = data.copy()
-            data["owner"] = kept_owner.pk if kept_owner else ""
+            data["owner"] = str(kept_owner.pk) if kept_owner else ""
         super().__init__(data, **kwargs)
         cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _users()
         if not owner_editable:
@@ -108,7 +113,7 @@ class ContactForm(forms.Form):
         )
 
     @staticmethod
-    def initial_for(contact: Contact) -> dict:
+    def initial_for(contact: Contact) -> dict[str, Any]:
         return {
             "first_name": contact.first_name,
             "last_name": contact.last_name,
@@ -350,12 +355,12 @@ class ImportUploadForm(forms.Form):
         widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         limit = _megabytes(settings.CONTACT_IMPORT_MAX_BYTES)
         self.fields["file"].help_text = f"UTF-8 CSV with a header row, at most {limit}."
 
-    def clean_file(self):
+    def clean_file(self) -> UploadedFile:
         upload = self.cleaned_data["file"]
         if upload.size > settings.CONTACT_IMPORT_MAX_BYTES:
             raise ValidationError(

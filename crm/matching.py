@@ -18,7 +18,7 @@ import sys
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 import psycopg
 from django.conf import settings
@@ -28,6 +28,10 @@ from django.db.models import Exists, Field, Model, OuterRef, Q
 
 from crm.models import Company, Contact, ContactPhone, User
 from crm.phones import TAIL_DIGITS, IncomingNumber, incoming_number
+
+if TYPE_CHECKING:
+    from django.db.backends.utils import _ExecuteParameters, _ExecuteQuery  # stubs only
+    from psycopg.abc import Params, Query
 
 # A screen-pop cannot show more; a shared switchboard number must not load thousands of rows.
 MATCH_LIMIT = 50
@@ -178,20 +182,29 @@ class _PreparingCursor(psycopg.Cursor):
     """A server-side binding cursor that prepares every statement it runs: psycopg plans it on
     the first run on a connection and executes the prepared statement from then on."""
 
-    def execute(self, query, params=None, *, prepare=None, binary=None):
-        return super().execute(query, params, prepare=True, binary=binary)
+    def execute(
+        self,
+        query: Query,
+        params: Params | None = None,
+        *,
+        prepare: bool | None = None,
+        binary: bool | None = None,
+    ) -> Self:
+        # psycopg's overloads take a Template without params, so a pass-through of its own
+        # implementation's arguments matches neither; Django's wrapper only ever sends text.
+        return super().execute(query, params, prepare=True, binary=binary)  # type: ignore[arg-type]
 
 
 class _PreparedDebugWrapper(CursorDebugWrapper):
     """Django's query-logging wrapper, for a prepared statement: psycopg keeps no text of a
     prepared execution where Django looks for it, so the logged text is composed here."""
 
-    def execute(self, sql, params=None):
+    def execute(self, sql: _ExecuteQuery, params: _ExecuteParameters | None = None) -> Any:
         with self.debug_sql(self.db.ops.compose_sql(sql, params)):
             return CursorWrapper.execute(self, sql, params)
 
 
-def _fetch(sql: str, params: list[str]) -> list[tuple]:
+def _fetch(sql: str, params: list[str]) -> list[tuple[Any, ...]]:
     if connection.vendor == "postgresql" and settings.DB_PREPARED_STATEMENTS:
         connection.close_if_health_check_failed()
         connection.ensure_connection()
@@ -212,7 +225,8 @@ def _fetch(sql: str, params: list[str]) -> list[tuple]:
         wrapped = connection.cursor()
     with wrapped:
         wrapped.execute(sql, params)
-        return wrapped.fetchall()
+        rows: list[tuple[Any, ...]] = wrapped.fetchall()
+        return rows
 
 
 def _instance(model: type[_M], fields: tuple[Field[Any, Any], ...], values: tuple[Any, ...]) -> _M:

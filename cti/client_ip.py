@@ -13,4 +13,5 @@ def forwarded_client_ip(request: HttpRequest) -> str:
     try:
         return str(ipaddress.ip_address(forwarded))
     except ValueError:
-        return request.META["REMOTE_ADDR"]
+        proxy: str = request.META["REMOTE_ADDR"]
+        return proxy

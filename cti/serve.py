@@ -11,6 +11,7 @@ or its chunks pass the limit. The limits per path are `BodySizeLimit`'s, in the 
 import daphne.server  # first: it installs twisted's asyncio reactor
 from daphne.cli import CommandLineInterface
 from daphne.http_protocol import HTTPFactory, WebRequest
+from twisted.internet.interfaces import IAddress, IProtocol
 
 from cti.body_limit import body_limits, too_large_text
 
@@ -33,10 +34,10 @@ class BoundedWebRequest(WebRequest):
             return
         super().handleContentChunk(data)
 
-    def process(self):
+    def process(self) -> None:
         # The end of a refused body may still arrive in the data read with its last chunk.
         if not self._refused:
-            return super().process()
+            super().process()
 
     def _refuse(self) -> None:
         self._refused = True
@@ -51,12 +52,12 @@ class BoundedWebRequest(WebRequest):
 
 
 class BoundedHTTPFactory(HTTPFactory):
-    def __init__(self, server) -> None:
+    def __init__(self, server: daphne.server.Server) -> None:
         super().__init__(server)
         # Built when the server starts, after the CLI imported (and so set up) the application.
         self.body_limit = body_limits().largest
 
-    def buildProtocol(self, addr):
+    def buildProtocol(self, addr: IAddress | None) -> IProtocol | None:
         protocol = super().buildProtocol(addr)
         protocol.requestFactory = BoundedWebRequest
         return protocol

@@ -1,4 +1,5 @@
 import math
+from typing import Any
 
 from axes.helpers import get_cool_off
 from django.conf import settings
@@ -48,7 +49,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "cti/home.html")
 
 
-def login_locked_out(request: HttpRequest, original_response, credentials) -> HttpResponse:
+def login_locked_out(
+    request: HttpRequest,
+    original_response: HttpResponse | None,
+    credentials: dict[str, Any] | None,
+) -> HttpResponse:
     """django-axes' answer (AXES_LOCKOUT_CALLABLE) to a log-in from a user name and address that
     failed too often: when to try again, on the page and in Retry-After. Every try meanwhile is
     counted as a failure, so the wait starts again from now."""
