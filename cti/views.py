@@ -1,3 +1,4 @@
+import logging
 import math
 from typing import Any
 
@@ -14,6 +15,8 @@ from django.views.decorators.http import require_GET
 
 from cti.health import health_report
 
+logger = logging.getLogger(__name__)
+
 
 @require_GET
 @never_cache
@@ -24,7 +27,14 @@ def healthz(request: HttpRequest) -> JsonResponse:
     if not _shows_health_details(request):
         for check in report["checks"].values():
             check.pop("detail", None)
-    return JsonResponse(report, status=200 if healthy else 503)
+    response = JsonResponse(report, status=200 if healthy else 503)
+    if not healthy:
+        # A 503 here is the answer a probe asks for, not a failure of this request: say what is
+        # down (django.request would log a bare "Service Unavailable" as an error).
+        down = [name for name, check in report["checks"].items() if check["status"] != "ok"]
+        logger.info("healthz: down: %s", ", ".join(down))
+        response._has_been_logged = True  # type: ignore[attr-defined]  # Django's own marker
+    return response
 
 
 def _shows_health_details(request: HttpRequest) -> bool:

@@ -199,3 +199,20 @@ def test_a_stale_beat_heartbeat_is_reported_down_without_failing_the_check(
         "RuntimeError: last heartbeat 600s ago",
         "RuntimeError: last heartbeat 601s ago",
     )
+
+
+def test_a_503_is_logged_as_what_is_down_not_as_a_server_error(client, settings, caplog):
+    # given Redis down for the app
+    settings.REDIS_URL = "redis://127.0.0.1:1/0"
+    # when a probe asks
+    with caplog.at_level("INFO"):
+        response = client.get("/healthz")
+    # then it gets its 503, and the log names what is down instead of a request error
+    assert response.status_code == 503
+    lines = [(r.name, r.levelname, r.getMessage()) for r in caplog.records]
+    assert (
+        "cti.views",
+        "INFO",
+        "healthz: down: redis, channel_layer, celery_worker, celery_beat",
+    ) in lines
+    assert [line for line in lines if line[0] == "django.request"] == []
