@@ -30,6 +30,7 @@ from crm.services import (
     PhoneInput,
     company_get_or_create,
     contact_create,
+    contact_lock_for_change,
     contact_update,
     owner_change_refusal,
 )
@@ -177,7 +178,7 @@ def read_csv(data: bytes) -> tuple[list[str], list[tuple[int, list[str]]]]:
             start = reader.line_num + 1
     except csv.Error as exc:
         raise ImportFileError(
-            _malformed(str(exc), start=start, line=reader.line_num, delimiter=delimiter)
+            _malformed(str(exc), text=text, start=start, line=reader.line_num, delimiter=delimiter)
             + " Nothing was imported: correct the file and upload it again."
         ) from exc
     if not rows:
@@ -210,9 +211,15 @@ def _sniff(text: str) -> tuple[str, bool]:
     return dialect.delimiter, bool(dialect.skipinitialspace)
 
 
-def _malformed(error: str, *, start: int, line: int, delimiter: str) -> str:
+def _malformed(error: str, *, text: str, start: int, line: int, delimiter: str) -> str:
     """What is wrong, for a person, from the csv module's error: `start` is the line the row
     being read starts on, `line` the line it had reached."""
+    row_text = "\n".join(_LINE_BREAK.split(text)[start - 1 : max(line, start)])
+    if error.startswith("field larger than field limit") and '"' not in row_text:
+        return (
+            f"Line {start}: a cell is longer than {csv.field_size_limit() // 1024} KB, more than "
+            "any contact field holds. Shorten it."
+        )
     if error.startswith(("unexpected end of data", "field larger than field limit")):
         return (
             f'Line {start}: a quote (") opened in this row is never closed, so the rest of the '
@@ -567,9 +574,6 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
     plan = stored_plan(contact_import)
     importer = contact_import.created_by
     owners = User.objects.in_bulk({r.values.get("owner_id") for r in plan.rows} - {None})
-    updates = Contact.objects.select_related("company", "owner").in_bulk(
-        {r.contact_id for r in plan.rows if r.action == "update"}
-    )
     created = updated = 0
     refused = [{"row": r.row, "reason": r.reason} for r in plan.rows if r.action == "refuse"]
     key = _progress_key(contact_import.pk)
@@ -584,6 +588,12 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
         phones = [PhoneInput(raw, kind) for raw, kind in values["phones"]]
         owner = owners.get(values["owner_id"])
         if row.action == "create":
+            refusal = owner_change_refusal(
+                by=importer, owner_id=(owner or importer).pk, stored_owner_id=None, creating=True
+            )
+            if refusal:  # the importer's role changed after the preview
+                refused.append({"row": row.row, "reason": refusal})
+                continue
             data = ContactData(
                 first_name=values["first_name"],
                 last_name=values["last_name"],
@@ -597,7 +607,7 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
             contact_create(data=data, phones=phones, by=importer, via=ContactChange.Via.IMPORT)
             created += 1
             continue
-        contact = updates.get(row.contact_id)
+        contact = _contact_now(row.contact_id)
         if contact is None:
             refused.append({"row": row.row, "reason": "The contact was deleted after the preview."})
             continue
@@ -629,6 +639,18 @@ def _apply_plan(contact_import: ContactImport) -> dict[str, Any]:
         "updated": updated,
         "refused": sorted(refused, key=lambda r: r["row"]),
     }
+
+
+def _contact_now(contact_id: int | None) -> Contact | None:
+    """The contact an update row names, read under its lock (None: deleted after the preview).
+    The cells a row leaves empty keep what the contact holds now, not what it held when the
+    import began: an edit made meanwhile is not undone."""
+    if contact_id is None:
+        return None
+    try:
+        return contact_lock_for_change(contact_id=contact_id)
+    except ValidationError:
+        return None
 
 
 def contact_import_discard(*, contact_import: ContactImport) -> bool:

@@ -78,14 +78,22 @@ class ContactForm(forms.Form):
         kept_owner: User | None = None,
         **kwargs: Any,
     ) -> None:
-        """`owner_editable` False (an agent): the owner is shown read-only and, unless the
+        """`kept_owner` is the contact's owner now (for a new contact, the person adding it).
+        `owner_editable` False (an agent): the owner is shown read-only and, unless the
         request names one, stays `kept_owner`. One it names anyway reaches the service, which
         refuses a change."""
         if not owner_editable and data is not None and "owner" not in data:
             data = data.copy()
             data["owner"] = str(kept_owner.pk) if kept_owner else ""
         super().__init__(data, **kwargs)
-        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = _users()
+        # Active people, and whoever owns the contact now even if deactivated since: otherwise
+        # an agent could not save it at all and a supervisor's save would drop its owner.
+        owners = _users()
+        if kept_owner is not None and not kept_owner.is_active:
+            owners = (owners | User.objects.filter(pk=kept_owner.pk)).order_by(
+                "first_name", "last_name", "username"
+            )
+        cast(forms.ModelChoiceField, self.fields["owner"]).queryset = owners
         if not owner_editable:
             self.fields["owner"].widget.attrs["disabled"] = True
             self.fields["owner"].help_text = "Only a supervisor can change the owner."

@@ -281,7 +281,7 @@ def _state_changes(before: ContactState, after: ContactState) -> list[dict[str, 
     return changes
 
 
-def _contact_lock_for_change(*, contact_id: int) -> Contact:
+def contact_lock_for_change(*, contact_id: int) -> Contact:
     """Lock a contact's row until the transaction ends and return it as committed now, with its
     company and owner.
 
@@ -303,7 +303,7 @@ def _contact_lock_for_change(*, contact_id: int) -> Contact:
 def contact_change_begin(*, contact_id: int) -> ContactState:
     """Lock a contact for a change made outside these services (Django admin) and return its
     state now, for `contact_change_record` once the change is written."""
-    contact = _contact_lock_for_change(contact_id=contact_id)
+    contact = contact_lock_for_change(contact_id=contact_id)
     return _contact_state(contact, ContactPhone.objects.filter(contact_id=contact_id))
 
 
@@ -405,14 +405,14 @@ def contact_update(
 
     `phones`, when given, is the complete new list of its numbers (a number kept keeps its row);
     None leaves the numbers alone. `add_phones` are numbers to add to those it has. Locks the
-    contact (`_contact_lock_for_change`). Raises ValidationError for invalid data, and when
+    contact (`contact_lock_for_change`). Raises ValidationError for invalid data, and when
     `by` may not change the owner and `data` changes it (`owner_change_refusal`): nothing is
     saved then.
     """
     _validate_contact(data)
     normalised = phones_normalise(phones=phones) if phones is not None else None
     extra = phones_normalise(phones=add_phones)
-    stored = _contact_lock_for_change(contact_id=contact.pk)
+    stored = contact_lock_for_change(contact_id=contact.pk)
     _check_owner(by=by, data=data, stored_owner_id=stored.owner_id, creating=False)
     existing = {phone.e164: phone for phone in ContactPhone.objects.filter(contact=contact)}
     before = _contact_state(stored, existing.values())

@@ -42,7 +42,10 @@ class UserAdmin(CrmUserAdmin):
     )
     def deactivate_users(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
         with transaction.atomic():
-            users = list(queryset.select_for_update().filter(is_active=True))
+            # The changelist's queryset may be DISTINCT (a filter by group), which PostgreSQL
+            # cannot lock: lock the rows by their ids instead.
+            chosen = list(queryset.values_list("pk", flat=True))
+            users = list(User.objects.select_for_update().filter(pk__in=chosen, is_active=True))
             for user in users:
                 user.is_active = False
                 user.save(update_fields=["is_active"])

@@ -13,5 +13,6 @@ def forwarded_client_ip(request: HttpRequest) -> str:
     try:
         return str(ipaddress.ip_address(forwarded))
     except ValueError:
-        proxy: str = request.META["REMOTE_ADDR"]
+        # daphne on a unix socket (-u) knows no peer address at all.
+        proxy: str = request.META.get("REMOTE_ADDR") or "unknown"
         return proxy

@@ -55,21 +55,33 @@ UNKNOWN_CALLERS = 12  # numbers the CRM does not know, so some calls pop up as u
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
+DEMO_SECRETS = {
+    "SECRET_KEY": lambda: secrets.token_urlsafe(50),
+    "TOKEN_ENCRYPTION_KEYS": lambda: Fernet.generate_key().decode(),
+    # The local demo users' password (Django's log-in form, Django admin).
+    "DEMO_LOCAL_PASSWORD": lambda: secrets.token_urlsafe(12),
+}
+
+
 def demo_secrets() -> dict[str, str]:
-    """SECRET_KEY and TOKEN_ENCRYPTION_KEYS for this demo: random, made on the first run and
-    kept in var/demo-secrets.env (readable by its owner only), so that later runs still decrypt
-    the tokens stored in the demo's database."""
+    """The demo's secrets: random, made on the first run and kept in var/demo-secrets.env
+    (readable by its owner only), so that later runs still decrypt the tokens stored in the
+    demo's database and the local password stays the same. One missing from the file (an older
+    demo's) is added."""
     path = VAR / "demo-secrets.env"
-    if not path.exists():
-        made = {
-            "SECRET_KEY": secrets.token_urlsafe(50),
-            "TOKEN_ENCRYPTION_KEYS": Fernet.generate_key().decode(),
-        }
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    kept = {k: v for k, v in dotenv_values(path).items() if v} if path.exists() else {}
+    values = {name: kept.get(name) or make() for name, make in DEMO_SECRETS.items()}
+    if values != kept:
+        # Written whole under another name, then renamed: a demo killed meanwhile leaves no
+        # half-written secrets file behind.
+        partial = path.with_suffix(".partial")
+        partial.unlink(missing_ok=True)
+        fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as out:
             out.write("# Made by `make demo` on its first run; delete with the demo's database.\n")
-            out.writelines(f"{name}={value}\n" for name, value in made.items())
-    return {name: value for name, value in dotenv_values(path).items() if value}
+            out.writelines(f"{name}={value}\n" for name, value in values.items())
+        partial.replace(path)
+    return values
 
 
 def production_settings() -> dict[str, str]:
@@ -309,7 +321,12 @@ def app_settings(creds: dict, app_url: str) -> dict[str, str]:
 
 
 def summary(
-    app_url: str, sandbox_url: str | None, creds: dict | None, rate: float, admin_path: str
+    app_url: str,
+    sandbox_url: str | None,
+    creds: dict | None,
+    rate: float,
+    admin_path: str,
+    local_password: str,
 ) -> str:
     lines = ["", f"Callboard is running at {app_url}/   (Ctrl-C stops everything)"]
     if sandbox_url and creds:
@@ -331,7 +348,8 @@ def summary(
         lines += ["RingCentral: the credentials configured in the environment (no sandbox)."]
     lines += [
         "",
-        f"Local Django login (no RingCentral): admin / demo-admin, e.g. for {app_url}{admin_path}",
+        f"Local Django login (no RingCentral): admin / {local_password}, e.g. for "
+        f"{app_url}{admin_path}",
         "",
     ]
     return "\n".join(lines)
@@ -391,12 +409,13 @@ def main() -> None:
                 {"add_redirect_uris": [app_url + CALLBACK, f"http://localhost:{port}{CALLBACK}"]},
             )
             env.update(app_settings(creds, app_url))
+        password_option = ("--password", env["DEMO_LOCAL_PASSWORD"])
         # DEBUG off serves the collected, hashed files (and checks that they are there).
         run("collectstatic", "--noinput", "--verbosity", "0")
         if creds:
-            run("seed_demo_users", "--people", str(sandbox_people(creds)))
+            run("seed_demo_users", "--people", str(sandbox_people(creds)), *password_option)
         else:
-            run("seed_demo_users")
+            run("seed_demo_users", *password_option)
         run("seed_demo_crm", "--contacts", contacts)  # owners: the users just created
 
         celery = [PY, "-m", "celery", "-A", "cti", "--quiet"]  # no banners over the summary
@@ -428,7 +447,8 @@ def main() -> None:
         if sandbox_url and rate > 0:
             control(sandbox_url, "POST", "/sandbox/v1/traffic", {"action": "start", "rate": rate})
         admin_path = "/" + (env.get("ADMIN_URL") or "admin/").strip()
-        print(summary(app_url, sandbox_url, creds, rate, admin_path), flush=True)
+        password = env["DEMO_LOCAL_PASSWORD"]
+        print(summary(app_url, sandbox_url, creds, rate, admin_path, password), flush=True)
         while True:
             for name, proc in sup.children:
                 if proc.poll() is not None:

@@ -1,5 +1,6 @@
 """Named row locks. Each one is taken inside a short transaction and says why it exists."""
 
+from crm.models import User
 from telephony.models import RingCentralConnection
 
 
@@ -17,3 +18,15 @@ def connection_lock_for_token_change(*, connection_id: int) -> RingCentralConnec
 def connection_lock_for_user(*, user_id: int) -> RingCentralConnection | None:
     """The same lock, found by the connection's owner (sign-in, sign-out)."""
     return RingCentralConnection.objects.select_for_update().filter(user_id=user_id).first()
+
+
+def user_lock_for_sign_in(*, user_id: int) -> User:
+    """Lock a user's row for a sign-in and return it as committed now.
+
+    Deactivating someone writes this row and then ends their RingCentral session. With the
+    lock, a sign-in at the same moment either sees the deactivation (and is refused) or makes
+    the deactivation wait until the tokens it stores are committed, which the deactivation then
+    forgets and revokes. Without it the sign-in could store a live session for a user who was
+    just deactivated.
+    """
+    return User.objects.select_for_update().get(pk=user_id)

@@ -13,6 +13,7 @@ from django.http import HttpRequest
 
 from crm.models import User
 from telephony import services, tokens
+from telephony.locks import user_lock_for_sign_in
 from telephony.oauth.errors import sign_in_error_response
 from telephony.oauth.views import SignInFailed, SignInGrant, revoke_unused_grant
 
@@ -67,6 +68,10 @@ class RingCentralSocialAccountAdapter(DefaultSocialAccountAdapter):
                     user = sociallogin.user
                 else:
                     user = services.user_for_extension(extension=grant.extension)
+                # Locked: a deactivation committing meanwhile either comes first (refused
+                # here) or waits and then ends the session stored below (cti.users).
+                if user.pk is not None:
+                    user = user_lock_for_sign_in(user_id=user.pk)
                 if not user.is_active:
                     raise ImmediateHttpResponse(sign_in_error_response(request, "inactive"))
                 if not sociallogin.is_existing:

@@ -551,3 +551,26 @@ def test_timeline_selector_includes_changes_for_agents_and_supervisors(people):
     for user in people.values():
         page = selectors.contact_timeline(user=user, contact=casey)
         assert [(e.kind, e.item.by) for e in page.entries] == [("change", people["alex"])]
+
+
+def test_a_contact_whose_owner_was_deactivated_keeps_its_owner_when_edited():
+    # given Casey owned by someone deactivated since
+    gone = agent(username="gone")
+    casey = contact(owner=gone)
+    get_user_model().objects.filter(pk=gone.pk).update(is_active=False)
+    # when an agent edits Casey (the owner field is read-only for them)
+    response = client_for(agent(username="alex")).post(
+        f"/contacts/{casey.pk}/edit/", edit_form(casey, title="CEO")
+    )
+    # then the edit is saved and the owner kept
+    assert response.status_code == 302
+    assert Contact.objects.values_list("title", "owner_id").get(pk=casey.pk) == ("CEO", gone.pk)
+    # and a supervisor's form still offers that owner, so saving it keeps them too
+    sam = client_for(supervisor(username="sam"))
+    assert (
+        f'<option value="{gone.pk}" selected>'
+        in sam.get(f"/contacts/{casey.pk}/edit/").content.decode()
+    )
+    response = sam.post(f"/contacts/{casey.pk}/edit/", edit_form(casey, owner=str(gone.pk)))
+    assert response.status_code == 302
+    assert Contact.objects.get(pk=casey.pk).owner_id == gone.pk

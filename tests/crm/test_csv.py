@@ -511,3 +511,12 @@ def test_outlook_style_headers_are_read(alex):
         "CFO",
     )
     assert values["phones"] == [["+1 650 555 0109", "fax"]]
+
+
+def test_a_cell_too_long_for_any_field_is_named_as_such(client):
+    # given a file whose notes cell holds 200,000 characters, and no quotes anywhere
+    response = upload(client, "first_name,last_name,notes\nAnn,Lee," + "x" * 200_000 + "\n")
+    # then the message says what is wrong with line 2 (not a quote that is not there)
+    assert response.status_code == 422
+    assert "Line 2: a cell is longer than 128 KB" in response.content.decode()
+    assert Contact.objects.count() == 0

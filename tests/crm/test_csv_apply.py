@@ -1,16 +1,20 @@
 """Applying an import: small plans in the request, larger ones by a Celery worker with the page
 following its progress; a failure changes nothing and the import can be applied again."""
 
+import threading
 import time
 
 import pytest
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
 
 from crm import contact_import as imports
 from crm.models import Contact, ContactImport
-from tests.factories import agent
+from crm.roles import AGENTS, set_role
+from crm.services import OWNER_GIFT_REFUSED, ContactData, contact_update
+from tests.factories import agent, contact, supervisor
 
 ROWS = "name,email,mobile\n" + "".join(
     f"Person {i},person{i}@example.com,+1 650 555 01{i:02d}\n" for i in range(12)
@@ -122,3 +126,68 @@ def test_a_long_preview_is_paged_and_filtered_by_what_happens(client):
     assert (
         "No row of this file is updated." in client.get(url, {"action": "update"}).content.decode()
     )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_edit_saved_while_an_import_applies_is_not_undone(monkeypatch):
+    # given an import that updates Ann and then Bob, leaving Bob's title cell empty
+    alex = agent(username="alex")
+    client = Client()
+    client.force_login(alex)
+    contact(first_name="Ann", last_name="One", email="ann@example.com")
+    bob = contact(first_name="Bob", last_name="Two", email="bob@example.com", title="Intern")
+    contact_import = upload(
+        client, "first_name,last_name,email\nAnn,One,ann@example.com\nBob,Two,bob@example.com\n"
+    )
+    assert [r["action"] for r in contact_import.plan["rows"]] == ["update", "update"]
+    real_update = imports.contact_update
+    edited = threading.Event()
+
+    def update_then_someone_edits_bob(**kwargs):
+        result = real_update(**kwargs)
+        if not edited.is_set():  # after Ann's row, before Bob's: a person saves Bob's title
+            thread = threading.Thread(target=promote, args=(bob.pk, alex))
+            thread.start()
+            thread.join()
+            edited.set()
+        return result
+
+    # when the import is applied while that edit commits
+    monkeypatch.setattr(imports, "contact_update", update_then_someone_edits_bob)
+    imports.contact_import_apply(contact_import=contact_import)
+    # then Bob keeps the title saved meanwhile: the empty cell kept what he holds now
+    assert edited.is_set()
+    assert Contact.objects.get(pk=bob.pk).title == "CEO"
+
+
+def promote(contact_id: int, by) -> None:
+    try:
+        bob = Contact.objects.select_related("company", "owner").get(pk=contact_id)
+        data = ContactData(
+            first_name=bob.first_name,
+            last_name=bob.last_name,
+            title="CEO",
+            email=bob.email,
+            owner=bob.owner,
+        )
+        contact_update(contact=bob, data=data, by=by)
+    finally:
+        connection.close()
+
+
+@pytest.mark.django_db
+def test_rows_an_importer_may_no_longer_write_are_refused_and_the_rest_applied():
+    # given a supervisor's preview giving a new contact to Alex, then the supervisor demoted
+    sam = supervisor(username="sam")
+    agent(username="alex")
+    client = Client()
+    client.force_login(sam)
+    contact_import = upload(client, "name,owner\nAnn One,alex\nBob Two,\n")
+    assert [r["action"] for r in contact_import.plan["rows"]] == ["create", "create"]
+    set_role(sam, AGENTS)
+    # when it is applied
+    result = imports.contact_import_apply(contact_import=contact_import)
+    # then Ann's row is refused with the reason and Bob's, which an agent may write, applied
+    assert (result["created"], result["updated"]) == (1, 0)
+    assert result["refused"] == [{"row": 2, "reason": OWNER_GIFT_REFUSED}]
+    assert list(Contact.objects.values_list("first_name", "owner__username")) == [("Bob", "sam")]

@@ -231,8 +231,12 @@ def test_the_demo_makes_its_own_secrets_once_and_keeps_them(tmp_path):
     # then its secrets are random, readable by their owner only, and none is a known constant
     assert secrets_file.stat().st_mode & 0o777 == 0o600
     values = dict(line.split("=", 1) for line in first.splitlines() if "=" in line)
-    assert sorted(values) == ["SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"]
+    assert sorted(values) == ["DEMO_LOCAL_PASSWORD", "SECRET_KEY", "TOKEN_ENCRYPTION_KEYS"]
     assert len(values["SECRET_KEY"]) >= 50 and "insecure" not in values["SECRET_KEY"]
+    # and the local log-in it prints is that random password, no built-in one
+    printed = (tmp_path / "demo.log").read_text()
+    local = f"Local Django login (no RingCentral): admin / {values['DEMO_LOCAL_PASSWORD']}"
+    assert local in printed and "demo-admin" not in printed
     # when it runs again on the same files, it keeps them (the stored tokens stay readable)
     with running_demo(tmp_path, DEMO_TRAFFIC_RATE="0") as (proc, _ports, _log):
         proc.send_signal(signal.SIGINT)

@@ -2,6 +2,7 @@
 up front with their roles and linked to their extensions (what `make demo` does with the
 sandbox's people); and the CRM seed giving those people the demo contacts."""
 
+import io
 import json
 
 import pytest
@@ -39,8 +40,8 @@ def test_people_are_created_with_their_roles_and_linked_to_their_extensions(
     tmp_path, fresh_sandbox
 ):
     path = people_file(tmp_path, fresh_sandbox)
-    call_command("seed_demo_users", people=path, stdout=None)
-    call_command("seed_demo_users", people=path, stdout=None)  # idempotent
+    call_command("seed_demo_users", people=path, password="pw-of-this-demo", stdout=None)
+    call_command("seed_demo_users", people=path, password="pw-of-this-demo", stdout=None)
     users = {u["role"] + u["extension_number"]: u for u in fresh_sandbox.credentials()["users"]}
     assert User.objects.count() == 7  # six people and the local admin
     for key, person in users.items():
@@ -58,7 +59,7 @@ def test_people_are_created_with_their_roles_and_linked_to_their_extensions(
             person["role"] == "admin",
         ), key
     local = User.objects.get(username="admin")
-    assert local.check_password("demo-admin") and local.is_superuser
+    assert local.check_password("pw-of-this-demo") and local.is_superuser
 
 
 def test_the_supervisor_signs_in_with_ringcentral_onto_the_prelinked_supervisor(
@@ -125,3 +126,13 @@ def test_export_contact_numbers_lists_names_and_e164_numbers(tmp_path):
         "name": f"{first.first_name} {first.last_name}",
         "number": first.phones.order_by("id").first().e164,
     }
+
+
+@pytest.mark.django_db
+def test_without_a_password_the_local_users_get_a_random_one_and_it_is_printed():
+    out = io.StringIO()
+    call_command("seed_demo_users", stdout=out)
+    password = out.getvalue().split("admin       / ")[1].split()[0]
+    assert len(password) >= 16 and password != "demo-admin"
+    for username in ("agent", "supervisor", "admin"):
+        assert User.objects.get(username=username).check_password(password)

@@ -3,18 +3,23 @@ RingCentral session (tokens forgotten here, the session revoked at RingCentral) 
 live sockets; and an inactive user's tokens are never used, however they were deactivated."""
 
 import asyncio
+import threading
 
 import pytest
 import websockets
 from asgiref.sync import sync_to_async
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
 
+from crm.roles import AGENTS
+from cti.users import user_access_end
 from telephony.models import RingCentralConnection
 from telephony.tokens import ConnectionNeedsSignIn, client_for_user
 from tests.cti.test_live_socket import connect, session_cookie
-from tests.factories import UserFactory
+from tests.factories import UserFactory, agent
 from tests.support.ringcentral import sign_in
 
 User = get_user_model()
@@ -142,3 +147,55 @@ async def test_deactivating_a_user_closes_their_open_live_sockets(asgi_server):
             with pytest.raises(websockets.exceptions.ConnectionClosed) as closed:
                 await asyncio.wait_for(socket.recv(), 5)
             assert closed.value.rcvd.code == 4401
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("query", ["", "?groups__id__exact={group}", "?q=bob"])
+def test_the_admin_action_works_on_a_filtered_list_of_users(query):
+    # given Bob in Agents, and the user list filtered (by group: a DISTINCT query)
+    bob = agent(username="bob")
+    agents = Group.objects.get(name=AGENTS)
+    url = reverse("admin:crm_user_changelist") + query.format(group=agents.pk)
+    # when an admin deactivates him from that list
+    response = admin_client().post(
+        url, {"action": "deactivate_users", "_selected_action": [bob.pk]}
+    )
+    # then he is deactivated
+    assert response.status_code == 302
+    assert User.objects.get(pk=bob.pk).is_active is False
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_sign_in_racing_a_deactivation_leaves_no_live_session(ringcentral):
+    # given Alice, who signed in before, signed out
+    browser, alice, user = signed_in_alice(ringcentral)
+    browser.post("/logout/")
+    # and an admin's deactivation of her written, its session end done, not yet committed
+    written, release = threading.Event(), threading.Event()
+
+    def deactivate() -> None:
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=user.pk).update(is_active=False)
+                user_access_end(user=User.objects.get(pk=user.pk))
+                written.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    admin = threading.Thread(target=deactivate)
+    admin.start()
+    assert written.wait(10)
+    threading.Timer(1.0, release.set).start()
+    # when she signs in with RingCentral meanwhile
+    response = sign_in(Client(), ringcentral, alice)
+    admin.join(10)
+    # then the sign-in waited for the deactivation and was refused: no tokens kept, and no
+    # RingCentral session of hers left open
+    assert response.status_code == 403
+    connection_row = RingCentralConnection.objects.get(user=user)
+    assert connection_row.access_token_ciphertext == connection_row.refresh_token_ciphertext == ""
+    assert [s["active"] for s in ringcentral.sessions(extension_id=alice["extension_id"])] == [
+        False,
+        False,
+    ]

@@ -1,7 +1,7 @@
 """Demo users for `make demo`.
 
-Without options: a local agent, supervisor and admin with known passwords (Django's login form),
-for a demo without RingCentral credentials of its own.
+Without `--people`: a local agent, supervisor and admin (Django's login form), for a demo
+without RingCentral credentials of its own.
 
 With `--people FILE`: the people of the RingCentral account the demo runs against (its sandbox,
 or any account), created up front with their roles and linked to their extensions, so that
@@ -9,11 +9,13 @@ or any account), created up front with their roles and linked to their extension
 `[{"extension_id", "extension_number", "name", "email", "role": "agent|supervisor|admin",
 "account_id"}]`. They get no local password (they sign in with RingCentral); admins are staff.
 
-Both keep a local superuser `admin` / `demo-admin` for Django admin without RingCentral.
-Idempotent: a second run updates the same users.
+Both keep a local superuser `admin` for Django admin without RingCentral. Local users get the
+`--password` given (`make demo` keeps a random one in var/demo-secrets.env), else a random one;
+it is printed. There is no built-in password. Idempotent: a second run updates the same users.
 """
 
 import json
+import secrets
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
@@ -26,13 +28,12 @@ from crm.roles import AGENTS, SUPERVISORS, set_role
 from telephony import services
 from telephony.ringcentral.types import Extension
 
-LOCAL_ADMIN = ("admin", "demo-admin")
-# username, password, first name, last name, role (None: admin), staff
-LocalUser = tuple[str, str, str, str, str | None, bool]
+# username, first name, last name, role (None: admin), staff
+LocalUser = tuple[str, str, str, str | None, bool]
 LOCAL_USERS: tuple[LocalUser, ...] = (
-    ("agent", "demo-agent", "Alex", "Agent", AGENTS, False),
-    ("supervisor", "demo-supervisor", "Sam", "Supervisor", SUPERVISORS, False),
-    (*LOCAL_ADMIN, "Ada", "Admin", None, True),
+    ("agent", "Alex", "Agent", AGENTS, False),
+    ("supervisor", "Sam", "Supervisor", SUPERVISORS, False),
+    ("admin", "Ada", "Admin", None, True),
 )
 ROLES = {"agent": AGENTS, "supervisor": SUPERVISORS, "admin": None}
 PERSON_FIELDS = {"extension_id", "extension_number", "name", "email", "role"}
@@ -48,18 +49,25 @@ class Command(BaseCommand):
             help="JSON list of the account's people (extension_id, extension_number, name, "
             "email, role, account_id) to create up front and link to their extensions",
         )
+        parser.add_argument(
+            "--password",
+            help="the local users' password (default: a random one, printed)",
+        )
 
     @transaction.atomic
-    def handle(self, *args: Any, people: str | None = None, **options: Any) -> None:
+    def handle(
+        self, *args: Any, people: str | None = None, password: str | None = None, **options: Any
+    ) -> None:
+        password = password or secrets.token_urlsafe(12)
         if people:
             self._people(_read_people(people))
-            self._local(LOCAL_USERS[-1:])
+            self._local(LOCAL_USERS[-1:], password)
             return
-        self._local(LOCAL_USERS)
+        self._local(LOCAL_USERS, password)
 
-    def _local(self, rows: tuple[LocalUser, ...]) -> None:
+    def _local(self, rows: tuple[LocalUser, ...], password: str) -> None:
         self.stdout.write("Local users (username / password):")
-        for username, password, first, last, role, staff in rows:
+        for username, first, last, role, staff in rows:
             user, _ = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
             user.email = f"{username}@callboard.example"
